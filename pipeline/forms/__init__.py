@@ -1,0 +1,1 @@
+"""The submission forms: the template contract (spec) and the blank-workbook builder."""
