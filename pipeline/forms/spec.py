@@ -49,6 +49,7 @@ class Field:
     width: int = 14
     optional_column: bool = False  # may be absent from older files without an error
     maximum: float | None = None  # above this is suspicious: a warning, not an error
+    compact: bool = False  # an identity (姓名, 单位): every space removed before comparing
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,9 @@ BASIC_INFO = Sheet(
     "基本信息",
     key_value=True,
     fields=(
-        Field("姓名", required=True, hint="填写本人姓名"),
-        Field("单位", required=True, hint="填写所在团县（区）委或机关部室全称，与干部名册一致"),
+        Field("姓名", required=True, compact=True, hint="填写本人姓名"),
+        Field("单位", required=True, compact=True,
+              hint="填写所在团县（区）委或机关部室全称，与干部名册一致"),
         Field("干部类别", Kind.CHOICE, required=True, choices=CADRE_CATEGORIES,
               hint="从下拉列表选择：专职、挂职或兼职"),
         Field("职务", hint="如：组织部部长、团县委副书记"),
@@ -166,8 +168,8 @@ CADRE_ROSTER = Sheet(
     unique_by=("单位", "姓名"),
     rows=500,
     fields=(
-        Field("姓名", required=True, width=10),
-        Field("单位", required=True, width=28, hint="与干部报送的“单位”一致"),
+        Field("姓名", required=True, compact=True, width=10),
+        Field("单位", required=True, compact=True, width=28, hint="与干部报送的“单位”一致"),
         Field("干部类别", Kind.CHOICE, required=True, choices=CADRE_CATEGORIES, width=10),
         Field("职务", width=20),
         Field("参加考核", Kind.CHOICE, required=True, choices=YES_NO, width=10,

@@ -1,0 +1,191 @@
+"""Read one workbook into plain, picklable rows with their real cell addresses.
+
+The only module that opens a workbook (python-calamine: correct for dates, numbers, Strict Open
+XML and merged ranges, and it never trusts declared dimensions). Output holds no pandas objects,
+so it crosses process boundaries cheaply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from python_calamine import CalamineSheet, CalamineWorkbook
+
+from pipeline.forms.spec import LEDGER, META_SHEET, TEMPLATES, Sheet, Template
+from pipeline.problems import Location, Problem
+
+HEADER_SEARCH_ROWS = 20
+Cell = str | float | int | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
+
+
+@dataclass
+class RawSheet:
+    """One template sheet as read: values aligned to the spec's fields, with their addresses.
+
+    `anchors` maps a field to its column letter (table sheets: the address is anchor + row) or
+    to its absolute cell (key-value sheets, whose single row has number 0).
+    """
+
+    name: str
+    anchors: dict[str, str]
+    rows: list[tuple[int, list[Cell]]]
+
+
+@dataclass
+class ParsedFile:
+    template_id: str | None = None
+    template_version: int | None = None
+    sheets: dict[str, RawSheet] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def read_workbook(path: Path, display: str) -> ParsedFile:
+    """Read a workbook's template id and every sheet of its template."""
+    workbook = CalamineWorkbook.from_path(str(path))
+    parsed = ParsedFile()
+    template = _recognise(workbook, parsed, display)
+    if template is None:
+        return parsed
+    for spec in template.sheets:
+        if spec.name not in workbook.sheet_names:
+            parsed.problems.append(
+                Problem("sheet-missing", Location(display, spec.name), params={"detail": spec.name})
+            )
+            continue
+        grid = _grid(workbook.get_sheet_by_name(spec.name))
+        reader = _read_key_values if spec.key_value else _read_table
+        sheet = reader(spec, grid, parsed, display)
+        if sheet is not None:
+            parsed.sheets[spec.name] = sheet
+    return parsed
+
+
+def _recognise(workbook: CalamineWorkbook, parsed: ParsedFile, display: str) -> Template | None:
+    names = workbook.sheet_names
+    if META_SHEET in names:
+        meta = _grid(workbook.get_sheet_by_name(META_SHEET))
+        template_id = str(_at(meta, 0, 1) or "").strip()
+        version = _at(meta, 1, 1)
+        if template_id in TEMPLATES:
+            parsed.template_id = template_id
+            parsed.template_version = int(version) if isinstance(version, int | float) else None
+            return _check_version(TEMPLATES[template_id], parsed, display)
+    for template in TEMPLATES.values():
+        if all(s.name in names for s in template.sheets):
+            parsed.template_id = template.id
+            parsed.problems.append(
+                Problem("template-id-missing", Location(display), params={"detail": template.title})
+            )
+            return template
+    parsed.problems.append(Problem("template-unknown", Location(display)))
+    return None
+
+
+def _check_version(template: Template, parsed: ParsedFile, display: str) -> Template | None:
+    if parsed.template_version is not None and parsed.template_version <= template.version:
+        return template
+    parsed.problems.append(
+        Problem(
+            "template-version-unknown",
+            Location(display, META_SHEET, "B2"),
+            found=str(parsed.template_version),
+            params={"expected": template.version},
+        )
+    )
+    return None
+
+
+def _grid(sheet: CalamineSheet) -> list[list[Cell]]:
+    """All cells from A1 (no leading rows or columns skipped), merged ranges filled."""
+    grid: list[list[Cell]] = [[_clean(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+    for (top, left), (bottom, right) in sheet.merged_cell_ranges or []:
+        value = _at(grid, top, left)
+        for r in range(top, min(bottom, len(grid) - 1) + 1):
+            row = grid[r]
+            row.extend([None] * (right + 1 - len(row)))
+            for c in range(left, right + 1):
+                row[c] = value
+    return grid
+
+
+def _clean(value: Any) -> Cell:
+    return None if value == "" else value
+
+
+def _at(grid: list[list[Cell]], row: int, col: int) -> Cell:
+    return grid[row][col] if row < len(grid) and col < len(grid[row]) else None
+
+
+def header_key(value: Cell) -> str:
+    """A header as compared with the spec: width-folded, without spaces, asterisks or breaks."""
+    text = unicodedata.normalize("NFKC", str(value or ""))
+    return "".join(ch for ch in text if not ch.isspace() and ch != "*")
+
+
+def _read_table(spec: Sheet, grid: list[list[Cell]], parsed: ParsedFile, display: str) -> RawSheet | None:
+    wanted = {header_key(f.name): f.name for f in spec.fields}
+    header_row, columns = _find_header(grid, wanted)
+    missing = [f.name for f in spec.fields if f.name not in columns and not f.optional_column]
+    for name in missing:
+        parsed.problems.append(Problem("column-missing", Location(display, spec.name), params={"detail": name}))
+    if missing:
+        return None
+    anchors = {name: column_letter(index) for name, index in columns.items()}
+    indices = [columns.get(f.name) for f in spec.fields]
+    rows = []
+    for r in range(header_row + 1, len(grid)):
+        values = [grid[r][i] if i is not None and i < len(grid[r]) else None for i in indices]
+        if any(v is not None and str(v).strip() for v in values):
+            rows.append((r + 1, values))
+    return RawSheet(spec.name, anchors, rows)
+
+
+def _find_header(grid: list[list[Cell]], wanted: dict[str, str]) -> tuple[int, dict[str, int]]:
+    """The first row holding most of the wanted headers, and each header's column index."""
+    best: tuple[int, dict[str, int]] = (0, {})
+    for r, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        found: dict[str, int] = {}
+        for c, value in enumerate(row):
+            name = wanted.get(header_key(value))
+            if name is not None and name not in found:
+                found[name] = c
+        if len(found) > len(best[1]):
+            best = (r, found)
+        if len(found) == len(wanted):
+            break
+    return best
+
+
+def _read_key_values(spec: Sheet, grid: list[list[Cell]], parsed: ParsedFile, display: str) -> RawSheet:
+    """Labels anywhere in the first columns; each value is the first cell right of its label."""
+    wanted = {header_key(f.name): f.name for f in spec.fields}
+    anchors: dict[str, str] = {}
+    values: dict[str, Cell] = {}
+    for r, row in enumerate(grid):
+        for c, label in enumerate(row[:3]):
+            name = wanted.get(header_key(label))
+            if name is not None and name not in anchors:
+                anchors[name] = f"{column_letter(c + 1)}{r + 1}"
+                values[name] = _at(grid, r, c + 1)
+    for f in spec.fields:
+        if f.name not in anchors and f.required:
+            parsed.problems.append(Problem("column-missing", Location(display, spec.name), params={"detail": f.name}))
+        anchors.setdefault(f.name, "")
+    return RawSheet(spec.name, anchors, [(0, [values.get(f.name) for f in spec.fields])])
+
+
+assert LEDGER.sheets[0].key_value  # the reader's key-value path is exercised by every ledger

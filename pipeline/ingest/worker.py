@@ -1,0 +1,144 @@
+"""Parse workbooks in worker processes with memory and CPU limits, so no file can take the run down.
+
+python-calamine can abort the interpreter or raise a BaseException on hostile files, and old
+.xls files can exhaust memory. Each worker runs under RLIMIT_AS and a per-file CPU allowance; a
+worker that dies turns into a `reader-crashed` problem for the file it held, and the run goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from multiprocessing.sharedctypes import Synchronized
+from pathlib import Path
+from typing import Any
+
+from pipeline.ingest.reader import ParsedFile, read_workbook
+from pipeline.ingest.sniff import Limits, sniff
+from pipeline.problems import Location, Problem
+
+
+@dataclass(frozen=True)
+class WorkerLimits:
+    memory_bytes: int = 2 * 1024**3
+    cpu_seconds_per_file: int = 60
+
+
+@dataclass
+class FileRead:
+    """A file as read by a worker: its identity and what its template sheets hold."""
+
+    display: str
+    path: str
+    sha256: str
+    size: int
+    mtime: float
+    parsed: ParsedFile = field(default_factory=ParsedFile)
+
+
+def read_file(path: str, display: str, limits: Limits = Limits()) -> FileRead:
+    """Hash, sniff and read one file; every failure becomes a located problem."""
+    file = Path(path)
+    data = file.read_bytes()
+    stat = file.stat()
+    read = FileRead(display, path, hashlib.sha256(data).hexdigest(), len(data), stat.st_mtime)
+    sniffed = sniff(file, display, limits)
+    read.parsed.problems.extend(sniffed.problems)
+    if not sniffed.kind:
+        return read
+    try:
+        parsed = read_workbook(file, display)
+    except Exception as exc:  # any reader failure is this file's problem, not the run's
+        detail = f"{type(exc).__name__}: {str(exc)[:200]}"
+        read.parsed.problems.append(Problem("file-unreadable", Location(display), params={"detail": detail}))
+        return read
+    parsed.problems[:0] = read.parsed.problems
+    read.parsed = parsed
+    return read
+
+
+def read_files(jobs: Sequence[tuple[str, str]], workers: int, limits: WorkerLimits = WorkerLimits()) -> Iterator[FileRead]:
+    """Read (path, display) pairs in isolated processes, yielding results as they finish."""
+    pending = list(jobs)
+    while pending:
+        in_flight = multiprocessing.get_context("spawn").Array("i", [-1] * max(workers, 1))
+        done, suspects, rest = yield from _round(pending, workers, limits, in_flight)
+        for index in suspects:
+            yield _alone(pending[index], limits)
+        pending = [pending[i] for i in rest]
+
+
+def _round(
+    jobs: list[tuple[str, str]], workers: int, limits: WorkerLimits, in_flight: Any
+) -> Iterator[FileRead]:
+    """One pool over the jobs; on a crash, return which jobs were running and which never ran."""
+    context = multiprocessing.get_context("spawn")
+    counter = context.Value("i", 0)
+    pool = ProcessPoolExecutor(max(workers, 1), context, _init_worker, (limits, in_flight, counter))
+    futures: list[Future[FileRead]] = [pool.submit(_task, i, p, d) for i, (p, d) in enumerate(jobs)]
+    finished: set[int] = set()
+    try:
+        for index, future in enumerate(futures):
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                break
+            finished.add(index)
+            yield result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    suspects = sorted({i for i in in_flight[:] if i >= 0} - finished)
+    rest = [i for i in range(len(jobs)) if i not in finished and i not in suspects]
+    return finished, suspects, rest
+
+
+def _alone(job: tuple[str, str], limits: WorkerLimits) -> FileRead:
+    """Read a suspect file in a pool of its own: it either succeeds or is marked crashed."""
+    path, display = job
+    context = multiprocessing.get_context("spawn")
+    flags = context.Array("i", [-1])
+    with ProcessPoolExecutor(1, context, _init_worker, (limits, flags, context.Value("i", 0))) as pool:
+        try:
+            return pool.submit(_task, 0, path, display).result()
+        except BrokenProcessPool:
+            crashed = FileRead(display, path, _sha256(path), os.path.getsize(path), os.path.getmtime(path))
+            detail = "内存或时间超出限制，或文件格式异常"
+            crashed.parsed.problems.append(Problem("reader-crashed", Location(display), params={"detail": detail}))
+            return crashed
+
+
+_SLOT: int = -1
+_FLAGS: Any = None
+_LIMITS = WorkerLimits()
+
+
+def _init_worker(limits: WorkerLimits, flags: Any, counter: Synchronized[int]) -> None:
+    global _SLOT, _FLAGS, _LIMITS
+    import resource
+
+    with counter.get_lock():
+        _SLOT, counter.value = counter.value, counter.value + 1
+    _FLAGS, _LIMITS = flags, limits
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+
+
+def _task(index: int, path: str, display: str) -> FileRead:
+    import resource
+
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    spent = int(used.ru_utime + used.ru_stime) + 1
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    resource.setrlimit(resource.RLIMIT_CPU, (spent + _LIMITS.cpu_seconds_per_file, hard))
+    _FLAGS[_SLOT] = index
+    result = read_file(path, display)
+    _FLAGS[_SLOT] = -1
+    return result
+
+
+def _sha256(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -1,0 +1,50 @@
+"""Validate: every sheet kind checked once over all files' rows, every failure located."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+import pandas as pd
+import pandera.pandas as pa
+
+from pipeline.forms.spec import TEMPLATES
+from pipeline.ingest import Batch
+from pipeline.problems import Problem
+from pipeline.validate.schemas import sheet_schema
+from pipeline.validate.translate import format_value, translate
+
+__all__ = ["validate"]
+
+
+def validate(batch: Batch, *, as_of: date, year: int | None = None) -> dict[str, list[Problem]]:
+    """All problems of the batch, by file display name (files without problems included)."""
+    file_year = _file_years(batch)
+    context = {f"year:{n}": format_value(y) for n, y in file_year.items()}
+    context |= {"year-mismatch": str(year or ""), "date-in-future": as_of.isoformat()}
+    problems = list(batch.problems)
+    for template in TEMPLATES.values():
+        for spec in template.sheets:
+            frame = batch.sheets[spec.name]
+            if frame.empty:
+                continue
+            row_year = frame["_file"].map(file_year)
+            schema = sheet_schema(spec, row_year, as_of, year)
+            try:
+                schema.validate(frame, lazy=True)
+            except pa.errors.SchemaErrors as errors:
+                problems += translate(errors.failure_cases, spec, frame, batch, context)
+    by_file: dict[str, list[Problem]] = defaultdict(list)
+    for display in batch.files["display"]:
+        by_file[display] = []
+    for problem in problems:
+        by_file[problem.location.file].append(problem)
+    return dict(by_file)
+
+
+def _file_years(batch: Batch) -> pd.Series:
+    """Each ledger file's declared 年度 (valid four-digit years only), by file number."""
+    info = batch.sheets["基本信息"]
+    years = pd.to_numeric(info["年度"].where(info["年度"].map(lambda v: isinstance(v, float))), errors="coerce")
+    valid = years.between(2000, 2100) & (years % 1 == 0)
+    return pd.Series(years[valid].to_numpy(), index=info.loc[valid, "_file"].to_numpy(), dtype=float)
