@@ -1,0 +1,42 @@
+"""`lianxi run`: process the inbox and write the outbox."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from pipeline.cli.options import run_options
+from pipeline.cli.render import echo_outcomes, progress
+from pipeline.rules.model import Period
+from pipeline.runner import RunOptions, RunResult, inbox_files, run as run_pipeline
+
+
+def execute(options: RunOptions) -> RunResult:
+    """Run with a progress bar and print the summary; shared by `run` and `demo`."""
+    files, _ = inbox_files(options.workspace / "inbox")
+    with progress(len(files)) as tick:
+        result = run_pipeline(options, progress=tick)
+    for note in result.skipped:
+        click.echo(f"跳过：{note}")
+    echo_outcomes(result.outcomes)
+    returned = [o for o in result.outcomes if o.status.name == "RETURNED"]
+    if returned:
+        click.echo(f"退回 {len(returned)} 个文件，回执见 {result.out_dir / '回执'}")
+    click.echo(f"未报送 {len(result.assessment.missing)} 人，约谈 {len(result.assessment.interviews)} 人")
+    click.echo(f"输出目录：{result.out_dir}")
+    return result
+
+
+@click.command(help="处理收件箱中的全部文件，生成汇总表、排名和回执。 / Process the inbox and write the outbox.")
+@run_options
+def run(workspace: Path, rules: str, period: Period | None, as_of: date | None, year: int | None, workers: int | None) -> None:
+    execute(make_options(workspace, rules, period, as_of, year, workers))
+
+
+def make_options(
+    workspace: Path, rules: str, period: Period | None, as_of: date | None, year: int | None, workers: int | None
+) -> RunOptions:
+    chosen = {"as_of": as_of, "workers": workers}
+    return RunOptions(workspace, rules, period, year=year, **{k: v for k, v in chosen.items() if v is not None})

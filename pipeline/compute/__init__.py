@@ -1,0 +1,130 @@
+"""Compute: per cadre and rule, actual against required; scores, grades under the caps, lists.
+
+Pure pandas: no paths, no workbooks, no printing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from pipeline.compute import digest
+from pipeline.compute.assessment import CADRE_COLUMNS, MISSING_COLUMNS, Assessment
+from pipeline.compute.grading import cap_unit, propose, rank
+from pipeline.compute.scoring import applicable_rules, score_rules, weighted_scores
+from pipeline.rules.model import Period, RuleSet
+
+__all__ = ["Assessment", "assess"]
+
+
+def assess(
+    rule_set: RuleSet, period: Period, year: int, as_of: date,
+    cadres: pd.DataFrame, sheets: dict[str, pd.DataFrame], roster: pd.DataFrame | None,
+) -> Assessment:  # fmt: skip
+    """Assess the current submissions.
+
+    `cadres` is indexed by file number with columns submission, file, name, unit, category,
+    post, phone; `sheets` are the ledger's table sheets (typed, with `_file`); `roster` has
+    name, unit, category, post, phone and assessed (bool), or is None when no roster was given.
+    """
+    rules = applicable_rules(rule_set.rules, period, as_of, year)
+    cadres = _with_roster(cadres, roster, rule_set)
+    results = score_rules(rules, cadres, sheets, period, as_of, year)
+    cadres["score"] = weighted_scores(results).reindex(cadres.index).fillna(1.0)
+    cadres["unmet"] = _unmet(results, cadres.index)
+    graded = period in rule_set.grading.periods
+    cadres = _grade(cadres, results, rule_set, graded)
+    cadres["contact_points"] = digest.contact_points(sheets["基层联系点"], cadres.index)
+    cadres["four_tasks"] = digest.four_tasks(sheets["活动记录"], cadres.index)
+    cadres["research"] = digest.research(sheets["任务清单"], sheets["活动记录"], cadres.index)
+    cadres = cadres.sort_values(["rank", "unit", "name"], na_position="last", kind="stable")
+    results = results.merge(cadres[["submission"]], left_on="_file", right_index=True)
+    interview = rule_set.grading.interview
+    return Assessment(
+        rule_set=rule_set, period=period, year=year, as_of=as_of, rules=rules, graded=graded,
+        cadres=cadres[list(CADRE_COLUMNS)].reset_index(drop=True),
+        results=results.drop(columns=["_file", "weight"]).reset_index(drop=True),
+        units=_units(cadres, roster, rule_set, graded),
+        interviews=cadres[graded & (cadres["grade"] == interview)][list(CADRE_COLUMNS)].reset_index(drop=True),
+        missing=_missing(cadres, roster),
+    )  # fmt: skip
+
+
+def _with_roster(cadres: pd.DataFrame, roster: pd.DataFrame | None, rule_set: RuleSet) -> pd.DataFrame:
+    default = cadres["category"].isin(rule_set.participants)
+    if roster is None:
+        return cadres.assign(on_roster=False, assessed=default)
+    listed = roster.set_index(["unit", "name"])["assessed"]
+    keys = pd.MultiIndex.from_frame(cadres[["unit", "name"]])
+    on_roster = keys.isin(listed.index)
+    from_roster = pd.Series(listed.reindex(keys).to_numpy(), index=cadres.index)
+    assessed = from_roster.where(on_roster, default).astype(bool)
+    return cadres.assign(on_roster=on_roster, assessed=assessed)
+
+
+def _unmet(results: pd.DataFrame, files: pd.Index) -> pd.Series:
+    unmet = results[~results["met"]]
+    return unmet.groupby("_file")["title"].agg("、".join).reindex(files, fill_value="")
+
+
+def _ranking_keys(cadres: pd.DataFrame, results: pd.DataFrame, rule_set: RuleSet) -> pd.DataFrame:
+    keys = pd.DataFrame({"score": cadres["score"]})
+    for rule_id in rule_set.grading.tie_breakers:
+        rows = results[results["rule_id"] == rule_id].set_index("_file")
+        keys[f"{rule_id}:attainment"] = rows["attainment"].reindex(cadres.index, fill_value=0.0)
+        keys[f"{rule_id}:actual"] = rows["actual"].reindex(cadres.index, fill_value=0.0)
+    return keys
+
+
+def _grade(cadres: pd.DataFrame, results: pd.DataFrame, rule_set: RuleSet, graded: bool) -> pd.DataFrame:
+    keys = _ranking_keys(cadres, results, rule_set)
+    assessed = cadres["assessed"]
+    cadres["rank"] = rank(keys[assessed]).reindex(cadres.index).astype("Int64")
+    cadres["unit_rank"] = pd.Series(pd.NA, index=cadres.index, dtype="Int64")
+    cadres["proposed"], cadres["grade"], cadres["tie_flag"], cadres["note"] = "", "", False, ""
+    if not graded:
+        return cadres
+    cadres.loc[assessed, "proposed"] = propose(cadres.loc[assessed, "score"], rule_set.grading)
+    for _, members in cadres[assessed].groupby("unit"):
+        unit_keys = keys.loc[members.index]
+        cadres.loc[members.index, "unit_rank"] = rank(unit_keys)
+        capped = cap_unit(unit_keys, members["proposed"], rule_set.grading)
+        cadres.loc[members.index, ["grade", "tie_flag", "note"]] = capped
+    cadres.loc[~assessed, "note"] = "不参加考核"
+    return cadres
+
+
+def _units(cadres: pd.DataFrame, roster: pd.DataFrame | None, rule_set: RuleSet, graded: bool) -> pd.DataFrame:
+    grades = rule_set.grading.grades
+    by_unit = cadres.groupby("unit")
+    units = pd.DataFrame({
+        "submitted": by_unit.size(),
+        "assessed": by_unit["assessed"].sum(),
+        "mean_score": cadres[cadres["assessed"]].groupby("unit")["score"].mean(),
+    })  # fmt: skip
+    if roster is not None:
+        expected = roster[roster["assessed"]].groupby("unit").size()
+        units = units.reindex(units.index.union(expected.index))
+        units["expected"] = expected
+    else:
+        units["expected"] = units["assessed"]
+    units = units.fillna({"submitted": 0, "assessed": 0, "expected": 0})
+    for grade in grades:
+        counts = cadres[cadres["assessed"] & (cadres["grade"] == grade)].groupby("unit").size() if graded else None
+        units[f"count_{grade}"] = counts.reindex(units.index, fill_value=0) if counts is not None else 0
+    for grade, share in rule_set.grading.caps:
+        units[f"cap_{grade}"] = (units["assessed"] * share + 1e-9).astype(int)  # floor
+    units["rank"] = rank(units[["mean_score"]].fillna(-1.0))
+    units = units.rename_axis("unit").reset_index().sort_values(["rank", "unit"], kind="stable")
+    int_columns = ["expected", "submitted", "assessed"]
+    return units.astype({c: "int64" for c in int_columns}).reset_index(drop=True)
+
+
+def _missing(cadres: pd.DataFrame, roster: pd.DataFrame | None) -> pd.DataFrame:
+    if roster is None:
+        return pd.DataFrame(columns=list(MISSING_COLUMNS))
+    submitted = pd.MultiIndex.from_frame(cadres[["unit", "name"]])
+    keys = pd.MultiIndex.from_frame(roster[["unit", "name"]])
+    missing = roster[roster["assessed"].to_numpy() & ~keys.isin(submitted)]
+    return missing[list(MISSING_COLUMNS)].sort_values(["unit", "name"]).reset_index(drop=True)

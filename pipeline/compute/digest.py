@@ -1,0 +1,47 @@
+"""The 附件2 text columns per cadre: 联系点, 四项重点任务完成情况（场次及时间）, 调研方向及完成时限."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+# 附件1's four areas and the activity types that count as work in each.
+TASK_AREAS: dict[str, tuple[str, ...]] = {
+    "理论宣讲": ("理论宣讲", "主题团课"),
+    "交流谈心": ("走访基层", "集体座谈", "个别谈心"),
+    "调查研究": ("调研", "调研报告"),
+    "推动工作": ("推动工作",),
+}
+
+
+def contact_points(points: pd.DataFrame, files: pd.Index) -> pd.Series:
+    def numbered(names: pd.Series) -> str:
+        return " ".join(f"{n}. {name}" for n, name in enumerate(names, start=1))
+
+    return points.groupby("_file")["联系点名称"].agg(numbered).reindex(files, fill_value="")
+
+
+def four_tasks(activities: pd.DataFrame, files: pd.Index) -> pd.Series:
+    """E.g. "理论宣讲 5 场（03-05 至 10-12）；交流谈心 14 场（…）；…"."""
+    parts = []
+    for area, types in TASK_AREAS.items():
+        rows = activities[activities["活动类型"].isin(types)]
+        dates = pd.to_datetime(rows["日期"]).groupby(rows["_file"])
+        counts = dates.size().reindex(files, fill_value=0)
+        first = dates.min().reindex(files).dt.strftime("%m-%d")
+        last = dates.max().reindex(files).dt.strftime("%m-%d")
+        span = ("（" + first + " 至 " + last + "）").fillna("")
+        parts.append(area + " " + counts.astype(str) + " 场" + span)
+    return pd.concat(parts, axis=1).agg("；".join, axis=1)
+
+
+def research(tasks: pd.DataFrame, activities: pd.DataFrame, files: pd.Index) -> pd.Series:
+    """E.g. "课题：…；计划 2026-10-31 完成；报告 2026-09-30 已形成"."""
+    topics = tasks[tasks["任务类别"] == "调查研究"].groupby("_file")
+    topic = topics["主要内容"].agg("、".join).reindex(files)
+    planned = pd.to_datetime(topics["计划完成时间"].min()).reindex(files).dt.strftime("%Y-%m-%d")
+    reports = activities[activities["活动类型"] == "调研报告"]
+    report = pd.to_datetime(reports["日期"]).groupby(reports["_file"]).min().reindex(files).dt.strftime("%Y-%m-%d")
+    text = ("课题：" + topic).fillna("未确定调研课题")
+    text += ("；计划 " + planned + " 完成").fillna("")
+    text += ("；报告 " + report + " 已形成").fillna("；尚未形成调研报告")
+    return text

@@ -1,0 +1,79 @@
+"""Grades: proposed by score band, then capped within each assessment unit.
+
+Caps (宝市团发〔2018〕84号 四、3): at most floor(share × assessed) cadres of a capped grade; the
+overflow is demoted one grade by rank. A tie that straddles a cap boundary is never settled by
+name order: the whole tied group is held at the lower grade and flagged for a person to decide,
+so the caps always hold and nobody is promoted.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from pipeline.rules.model import Grading
+
+
+def propose(scores: pd.Series, grading: Grading) -> pd.Series:
+    """The first band (best first) whose minimum the score reaches."""
+    def band(score: float) -> str:
+        return next((b.grade for b in grading.bands if score >= b.min_score), grading.bands[-1].grade)
+
+    return scores.map(band)
+
+
+def cap_unit(keys: pd.DataFrame, proposed: pd.Series, grading: Grading) -> pd.DataFrame:
+    """Grades after the caps for one unit's assessed cadres.
+
+    `keys` holds the ranking key columns (higher is better, compared left to right), indexed
+    like `proposed`. Returns columns grade, tie_flag, note.
+    """
+    order = keys.sort_values(list(keys.columns), ascending=False, kind="stable").index
+    grade = proposed.copy()
+    tie_flag = pd.Series(False, index=proposed.index)
+    note = pd.Series("", index=proposed.index)
+    grades = list(grading.grades)
+    for capped, share in grading.caps:
+        allowed = math.floor(share * len(keys) + 1e-9)
+        holders = [i for i in order if grade[i] == capped]
+        if len(holders) <= allowed:
+            continue
+        lower = grades[min(grades.index(capped) + 1, len(grades) - 1)]
+        kept, tied = _kept_and_tied(holders, allowed, keys)
+        for i in holders[kept:]:
+            grade[i] = lower
+            note[i] = _note(capped, lower, allowed, len(keys), i in tied)
+            tie_flag[i] = tie_flag[i] or i in tied
+    return pd.DataFrame({"grade": grade, "tie_flag": tie_flag, "note": note})
+
+
+def _kept_and_tied(holders: list, allowed: int, keys: pd.DataFrame) -> tuple[int, set]:
+    """How many holders keep the grade, and the tied group straddling the boundary (if any)."""
+    if allowed == 0:
+        return 0, set()
+    boundary = tuple(keys.loc[holders[allowed - 1]])
+    if tuple(keys.loc[holders[allowed]]) != boundary:
+        return allowed, set()
+    tied = {i for i in holders if tuple(keys.loc[i]) == boundary}
+    kept = min(holders.index(i) for i in tied)
+    return kept, tied
+
+
+def _note(capped: str, lower: str, allowed: int, assessed: int, tied: bool) -> str:
+    cap = f"“{capped}”等次上限 {allowed} 人（参加考核 {assessed} 人）"
+    if tied:
+        return f"与他人并列跨越{cap}，暂定为“{lower}”，须人工确定"
+    return f"受{cap}限制，由“{capped}”调整为“{lower}”"
+
+
+def rank(keys: pd.DataFrame) -> pd.Series:
+    """Competition ranking (1, 2, 2, 4) by the key columns, higher is better."""
+    ordered = keys.sort_values(list(keys.columns), ascending=False, kind="stable")
+    as_tuples = list(ordered.itertuples(index=False, name=None))
+    ranks, previous, current = {}, None, 0
+    for position, (index, key) in enumerate(zip(ordered.index, as_tuples, strict=True), start=1):
+        if key != previous:
+            current, previous = position, key
+        ranks[index] = current
+    return pd.Series(ranks, dtype="Int64").reindex(keys.index)

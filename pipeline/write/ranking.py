@@ -1,0 +1,172 @@
+"""排名.xlsx: cadres and units ranked, the interview list, who has not submitted, and how."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, time
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.compute.assessment import Assessment
+from pipeline.write.method import RULE_HEADERS, header_with_requirement, method_lines, rule_rows
+from pipeline.write.workbook import (
+    Cell,
+    Format,
+    Formats,
+    Worksheet,
+    atomic_workbook,
+    fit_columns,
+    records,
+    setup_print,
+    write_table,
+    write_text,
+)
+
+CADRE_SHEET, UNIT_SHEET, INTERVIEW_SHEET = "干部排名", "单位排名", "约谈名单"
+MISSING_SHEET, METHOD_SHEET = "未报送名单", "方法说明"
+NONE = "无"
+RULE_WIDTH = 11
+Row = list[object]
+
+
+def write_ranking(assessment: Assessment, path: Path) -> Path:
+    """Write 排名.xlsx to ``path`` atomically and return ``path``."""
+    created = datetime.combine(assessment.as_of, time())
+    with atomic_workbook(path, created=created, title="团干部密切联系青年考核排名") as workbook:
+        formats = Formats.add_to(workbook)
+        sheets = {name: workbook.add_worksheet(name) for name in
+                  (CADRE_SHEET, UNIT_SHEET, INTERVIEW_SHEET, MISSING_SHEET, METHOD_SHEET)}  # fmt: skip
+        _write_cadres(sheets[CADRE_SHEET], formats, assessment)
+        _write_units(sheets[UNIT_SHEET], formats, assessment)
+        _write_interviews(sheets[INTERVIEW_SHEET], formats, assessment)
+        _write_missing(sheets[MISSING_SHEET], formats, assessment)
+        _write_method(sheets[METHOD_SHEET], formats, assessment)
+    return path
+
+
+def _write_cadres(ws: Worksheet, formats: Formats, assessment: Assessment) -> None:
+    rules = assessment.rules
+    figures = _figures(assessment.results)
+    headers = ["名次", "姓名", "单位", "得分"]
+    headers += [header_with_requirement(rule, assessment.results) for rule in rules]
+    headers += ["未达标项", "建议等级", "考核等级", "备注"]
+    rows = []
+    for cadre in _by_rank(records(assessment.cadres)):
+        flagged = bool(cadre.get("tie_flag"))
+        rule_cells = [_figure_cell(figures, cadre.get("submission"), r.id, formats) for r in rules]
+        rows.append([
+            cadre.get("rank"), cadre.get("name"), cadre.get("unit"), cadre.get("score"),
+            *rule_cells, cadre.get("unmet"), cadre.get("proposed"),
+            _flag(cadre.get("grade"), flagged, formats), _flag(cadre.get("note"), flagged, formats),
+        ])  # fmt: skip
+    column_formats = [formats.number, formats.text, formats.text, formats.score]
+    column_formats += [formats.figure] * len(rules)
+    column_formats += [formats.wrap, formats.text, formats.text, formats.wrap]
+    _table(ws, formats, headers, rows, column_formats, f"干部排名（{_stage(assessment)}）")
+    ws.set_row(0, 48)
+    ws.set_column(4, 3 + len(rules), RULE_WIDTH)
+    ws.freeze_panes(1, 2)
+
+
+def _write_units(ws: Worksheet, formats: Formats, assessment: Assessment) -> None:
+    grading = assessment.rule_set.grading
+    fields = ["rank", "unit", "expected", "submitted", "assessed", "mean_score"]
+    fields += [f"count_{grade}" for grade in grading.grades]
+    fields += [f"cap_{grade}" for grade, _ in grading.caps]
+    headers = ["名次", "单位", "应报送", "已报送", "参加考核", "平均得分"]
+    headers += list(grading.grades) + [f"{grade}上限" for grade, _ in grading.caps]
+    rows = [[unit.get(f) for f in fields] for unit in _by_rank(records(assessment.units))]
+    column_formats = [formats.number, formats.text, *[formats.number] * 3, formats.score]
+    column_formats += [formats.number] * (len(fields) - len(column_formats))
+    _table(ws, formats, headers, rows, column_formats, f"单位排名（{_stage(assessment)}）")
+    ws.freeze_panes(1, 2)
+
+
+def _write_interviews(ws: Worksheet, formats: Formats, assessment: Assessment) -> None:
+    headers = ["姓名", "单位", "得分", "未达标项"]
+    cadres = _by_rank(records(assessment.interviews))
+    rows: list[Row] = [
+        [c.get("name"), c.get("unit"), c.get("score"), c.get("unmet")] for c in cadres
+    ]
+    if not rows:
+        rows = [[NONE if assessment.graded else f"{NONE}（本阶段不评定等次）", None, None, None]]
+    column_formats = [formats.text, formats.text, formats.score, formats.wrap]
+    _table(ws, formats, headers, rows, column_formats, f"约谈名单（{_stage(assessment)}）")
+    ws.freeze_panes(1, 0)
+
+
+def _write_missing(ws: Worksheet, formats: Formats, assessment: Assessment) -> None:
+    headers = ["单位", "姓名", "干部类别", "职务", "联系电话"]
+    fields = ["unit", "name", "category", "post", "phone"]
+    rows: list[Row] = [[m.get(f) for f in fields] for m in records(assessment.missing)]
+    if not rows:
+        rows = [[NONE, None, None, None, None]]
+    _table(ws, formats, headers, rows, [formats.text] * 5, f"未报送名单（{_stage(assessment)}）")
+    ws.freeze_panes(1, 0)
+
+
+def _write_method(ws: Worksheet, formats: Formats, assessment: Assessment) -> None:
+    lines = method_lines(assessment)
+    for row, line in enumerate(lines):
+        write_text(ws, row, 0, line, formats.note)
+    first = len(lines) + 1
+    rows = rule_rows(assessment)
+    column_formats = [formats.wrap, formats.wrap, formats.wrap, formats.figure, formats.text,
+                      formats.wrap]  # fmt: skip
+    write_table(ws, first, RULE_HEADERS, rows, formats, column_formats)
+    ws.set_column(0, 0, 60)
+    ws.set_column(1, 2, 18)
+    ws.set_column(3, 4, 10)
+    ws.set_column(5, 5, 60)
+    setup_print(ws, True, 0, f"方法说明（{_stage(assessment)}）")
+
+
+def _table(
+    ws: Worksheet,
+    formats: Formats,
+    headers: Sequence[str],
+    rows: list[Row],
+    column_formats: Sequence[Format],
+    title: str,
+) -> None:
+    """A header row at the top, filterable, fitted to width and printed landscape."""
+    end = write_table(ws, 0, headers, rows, formats, column_formats)
+    ws.autofilter(0, 0, max(end - 1, 1), len(headers) - 1)
+    fit_columns(ws, headers, rows, maximum=30)
+    setup_print(ws, True, 1, title)
+
+
+def _figures(results: pd.DataFrame) -> dict[tuple[object, object], tuple[object, bool]]:
+    """(submission, rule id) → (actual, met)."""
+    columns = (results[c] for c in ("submission", "rule_id", "actual", "met"))
+    return {
+        (submission, rule_id): (actual, met is not pd.NA and not bool(met))
+        for submission, rule_id, actual, met in zip(*columns, strict=True)
+    }
+
+
+def _figure_cell(figures: dict, submission: object, rule_id: str, formats: Formats) -> object:
+    actual, unmet = figures.get((submission, rule_id), (None, False))
+    return Cell(actual, formats.unmet) if unmet else actual
+
+
+def _flag(value: object, flagged: bool, formats: Formats) -> object:
+    return Cell(value, formats.flagged) if flagged else value
+
+
+def _by_rank(records: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Ranked first, by rank; the unranked after them, in the order given (a stable sort)."""
+    return sorted(records, key=lambda r: (_missing(r.get("rank")), _rank(r.get("rank"))))
+
+
+def _missing(value: object) -> bool:
+    return value is None or bool(pd.isna(value))  # type: ignore[call-overload]
+
+
+def _rank(value: object) -> float:
+    return 0.0 if _missing(value) else float(value)  # type: ignore[arg-type]
+
+
+def _stage(assessment: Assessment) -> str:
+    return f"{assessment.year}年{assessment.period.value}"

@@ -1,0 +1,245 @@
+"""The only xlsxwriter user: atomic, deterministic, formula-free workbooks and typed cell writing."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from pipeline.write.files import atomic_path
+
+__all__ = [
+    "Cell",
+    "Format",
+    "Formats",
+    "Worksheet",
+    "atomic_workbook",
+    "fit_columns",
+    "merged_line",
+    "records",
+    "setup_print",
+    "sheet_names",
+    "write_table",
+    "write_text",
+    "write_value",
+]
+
+DEFAULT_CREATED = datetime(2000, 1, 1)
+OPTIONS = {
+    "strings_to_formulas": False,  # user text is never a live formula (formula injection)
+    "strings_to_urls": False,
+    "strings_to_numbers": False,  # phone numbers keep their leading zeros
+    "in_memory": True,  # no scratch files outside the output folder
+}
+A4 = 9
+FOOTER = "&C第 &P 页，共 &N 页"
+HEADER_LIMIT = 200  # Excel allows 255 characters in a page header, codes included
+SHEET_NAME_LIMIT = 31
+INVALID_SHEET_CHARACTERS = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
+RESERVED_SHEET_NAMES = {"history"}  # Excel refuses a sheet called History
+YES, NO = "是", "否"
+
+
+@contextmanager
+def atomic_workbook(
+    path: Path, *, created: datetime = DEFAULT_CREATED, title: str = ""
+) -> Iterator[xlsxwriter.Workbook]:
+    """Yield a workbook that lands at ``path`` only if the block completes.
+
+    It is written to a hidden ``.tmp`` file beside ``path``, flushed to disk and renamed into
+    place; on an exception the temporary file is removed and an existing ``path`` is kept.
+    The document properties are fixed, so the same data gives byte-identical files.
+    """
+    with atomic_path(path) as temporary:
+        workbook = xlsxwriter.Workbook(str(temporary), OPTIONS)
+        workbook.set_properties({"title": title, "author": "lianxi", "created": created})
+        yield workbook
+        workbook.close()
+
+
+@dataclass(frozen=True)
+class Formats:
+    """The cell formats of one workbook, made once (xlsxwriter formats belong to a workbook)."""
+
+    title: Format
+    line: Format  # a plain line of text above or below a table
+    note: Format  # a wrapped line of text
+    header: Format
+    text: Format
+    wrap: Format
+    number: Format  # whole numbers: counts
+    figure: Format  # measured figures as they are (days may be fractional)
+    percent: Format
+    score: Format
+    unmet: Format  # a figure below its requirement
+    flagged: Format  # a tie a person must settle
+    returned: Format  # a file sent back
+
+    @classmethod
+    def add_to(cls, workbook: xlsxwriter.Workbook) -> Formats:
+        cell = {"border": 1, "valign": "vcenter"}
+        red = {**cell, "bg_color": "#FFC7CE", "font_color": "#9C0006"}
+        amber = {**cell, "bg_color": "#FFEB9C", "font_color": "#9C5700", "text_wrap": True}
+        header = {**cell, "bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "align": "center"}
+        add = workbook.add_format
+        return cls(
+            title=add({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"}),
+            line=add({"valign": "vcenter"}),
+            note=add({"text_wrap": True, "valign": "top"}),
+            header=add(header),
+            text=add(cell),
+            wrap=add({**cell, "text_wrap": True}),
+            number=add({**cell, "num_format": "0"}),
+            figure=add({**cell, "num_format": "General"}),
+            percent=add({**cell, "num_format": "0.0%"}),
+            score=add({**cell, "num_format": "0.00"}),
+            unmet=add({**red, "num_format": "General"}),
+            flagged=add(amber),
+            returned=add(red),
+        )
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A value with its own format, overriding its column's (a red or amber cell)."""
+
+    value: object
+    format: Format | None = None
+
+
+def write_value(ws: Worksheet, row: int, col: int, value: object, fmt: Format | None) -> None:
+    """Write one value by its type; text always as a string, never parsed as a formula or link."""
+    if isinstance(value, Cell):
+        value, fmt = value.value, value.format or fmt
+    if _is_blank(value):
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool | np.bool_):
+        ws.write_string(row, col, YES if value else NO, fmt)
+    elif isinstance(value, numbers.Real):
+        ws.write_number(row, col, float(value), fmt)
+    elif isinstance(value, date):  # a datetime is a date too
+        ws.write_string(row, col, value.isoformat(), fmt)
+    else:
+        ws.write_string(row, col, str(value), fmt)
+
+
+def write_text(ws: Worksheet, row: int, col: int, text: str, fmt: Format | None = None) -> None:
+    """Write a string, whatever it looks like."""
+    ws.write_string(row, col, text, fmt)
+
+
+def write_table(
+    ws: Worksheet,
+    first_row: int,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    formats: Formats,
+    column_formats: Sequence[Format | None] = (),
+) -> int:
+    """Write a header row and the rows below it; return the index of the row after the last.
+
+    ``column_formats`` gives each column's cell format (default: bordered text); a ``Cell``
+    value overrides it for one cell.
+    """
+    for col, header in enumerate(headers):
+        ws.write_string(first_row, col, header, formats.header)
+    row = first_row + 1
+    for values in rows:
+        for col, value in enumerate(values):
+            fmt = column_formats[col] if col < len(column_formats) else None
+            write_value(ws, row, col, value, fmt or formats.text)
+        row += 1
+    return row
+
+
+def merged_line(ws: Worksheet, row: int, last_col: int, text: str, fmt: Format) -> None:
+    """A line of text across columns 0..last_col (merged first, then written as a string)."""
+    if last_col > 0:
+        ws.merge_range(row, 0, row, last_col, "", fmt)
+    ws.write_string(row, 0, text, fmt)
+
+
+def setup_print(
+    ws: Worksheet, landscape: bool, header_rows: int, title: str, *, first_header_row: int = 0
+) -> None:
+    """A4, one page wide, header rows repeated, the title on top and page numbers below."""
+    ws.set_paper(A4)
+    if landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.fit_to_pages(1, 0)
+    if header_rows > 0:
+        ws.repeat_rows(first_header_row, first_header_row + header_rows - 1)
+    ws.set_header("&C" + title[:HEADER_LIMIT].replace("&", "&&"))
+    ws.set_footer(FOOTER)
+    ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
+
+
+def fit_columns(
+    ws: Worksheet,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    minimum: float = 6,
+    maximum: float = 40,
+) -> None:
+    """Set each column's width from its widest line (CJK characters count double)."""
+    widths = [_width(h) for h in headers]
+    for values in rows:
+        for col, value in enumerate(values):
+            if col < len(widths):
+                widths[col] = max(widths[col], _width(value))
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, min(max(width + 2, minimum), maximum))
+
+
+def sheet_names(names: Iterable[str], taken: Iterable[str] = ()) -> list[str]:
+    """Valid, distinct Excel sheet names for ``names``, in order, avoiding ``taken``."""
+    used = {t.lower() for t in taken} | RESERVED_SHEET_NAMES  # Excel ignores case
+    result = []
+    for name in names:
+        base = INVALID_SHEET_CHARACTERS.sub("_", str(name))[:SHEET_NAME_LIMIT].strip().strip("'")
+        base = base or "未填单位"
+        candidate, n = base, 1
+        while candidate.lower() in used:
+            n += 1
+            suffix = f"({n})"
+            candidate = base[: SHEET_NAME_LIMIT - len(suffix)] + suffix
+        used.add(candidate.lower())
+        result.append(candidate)
+    return result
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """A frame's rows as dicts keyed by column name."""
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+def _is_blank(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+def _width(value: object) -> float:
+    if isinstance(value, Cell):
+        value = value.value
+    if _is_blank(value):
+        return 0
+    if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
+        return len(f"{float(value):.2f}")
+    lines = str(value).split("\n")
+    return max(sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in ln) for ln in lines)
