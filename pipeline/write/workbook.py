@@ -229,7 +229,7 @@ def records(frame: pd.DataFrame) -> list[dict[str, object]]:
 
 
 def _is_blank(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
+    if value is None or value is pd.NA or value is pd.NaT or value == "":
         return True
     return isinstance(value, float) and not math.isfinite(value)
 

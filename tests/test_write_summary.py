@@ -1,0 +1,116 @@
+"""汇总表.xlsx follows 附件2: title, 填报单位 line, the five columns, a sheet per unit, the note."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from test_write_support import (
+    INJECTED,
+    UNIT_A,
+    UNIT_B,
+    formula_cells,
+    sheet_values,
+    tiny_assessment,
+)
+
+import pipeline.write.summary as summary_module
+from pipeline.write.summary import NOTE, TITLE, write_summary
+from pipeline.write.workbook import atomic_workbook, sheet_names
+
+HEADERS = ["姓名", "联系点", "四项重点任务完成情况（场次及时间）", "调研方向及完成时限", "考核等级"]
+
+
+@pytest.fixture
+def summary(tmp_path: Path) -> Path:
+    return write_summary(tiny_assessment(), tmp_path / "out" / "汇总表.xlsx", filing_unit="团市委")
+
+
+def test_sheets_are_all_then_one_per_unit_with_safe_names(summary: Path) -> None:
+    assert load_workbook(summary).sheetnames == ["全部", UNIT_A, "团市委机关_组织部"]
+
+
+def test_all_sheet_has_title_filing_line_headers_and_note(summary: Path) -> None:
+    rows = sheet_values(load_workbook(summary)["全部"])
+    assert rows[0][0] == TITLE
+    assert rows[1][0] == "填报单位（盖章）：团市委    2026年11月30日"
+    assert rows[2] == [HEADERS[0], "单位", *HEADERS[1:]]
+    assert [r[0] for r in rows[3:7]] == ["张明", INJECTED, "李华", "+1"]
+    assert [r[5] for r in rows[3:7]] == ["优", "良", "差", None]
+    assert rows[7][0] == NOTE
+
+
+def test_unit_sheet_lists_its_own_cadres_without_unit_column(summary: Path) -> None:
+    rows = sheet_values(load_workbook(summary)[UNIT_A])
+    assert rows[1][0] == f"填报单位（盖章）：{UNIT_A}    2026年11月30日"
+    assert rows[2] == HEADERS
+    assert rows[3] == ["张明", "1. 经二路社区团支部 2. 青春驿站",
+                       "理论宣讲 4 场（3月、5月、9月、11月）", "青年就业调研，10月底前", "优"]  # fmt: skip
+    assert rows[4][0] == "李华"
+    assert rows[5][0] == NOTE
+
+
+def test_grades_are_empty_when_the_period_is_not_graded(tmp_path: Path) -> None:
+    path = write_summary(tiny_assessment(graded=False), tmp_path / "汇总表.xlsx")
+    rows = sheet_values(load_workbook(path)["全部"])
+    assert [r[5] for r in rows[3:7]] == [None] * 4
+    assert rows[1][0].startswith("填报单位（盖章）：    2026年")
+
+
+def test_user_text_stays_text_and_there_are_no_formulas(summary: Path) -> None:
+    assert formula_cells(summary) == []
+    ws = load_workbook(summary)[sheet_names([UNIT_B])[0]]
+    assert (ws["A4"].value, ws["A4"].data_type) == (INJECTED, "s")
+    assert (ws["D4"].value, ws["D4"].data_type) == ("@SUM(A1)", "s")
+    assert (ws["B5"].value, ws["B5"].data_type) == ("+1", "s")
+    assert not ws["A4"].hyperlink
+
+
+def test_print_setup_is_portrait_a4_one_page_wide_with_header_repeated(summary: Path) -> None:
+    ws = load_workbook(summary)["全部"]
+    assert ws.page_setup.paperSize == 9
+    assert ws.page_setup.orientation == "portrait"
+    assert ws.page_setup.fitToWidth in (None, 1)  # 1 is the default and may be left out
+    assert ws.page_setup.fitToHeight == 0
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_title_rows == "$3:$3"
+    assert "第 &P 页，共 &N 页" in ws.oddFooter.center.text
+    assert ws.merged_cells.ranges and ws["C4"].alignment.wrap_text
+
+
+def test_writing_twice_gives_identical_bytes(tmp_path: Path) -> None:
+    first = write_summary(tiny_assessment(), tmp_path / "a.xlsx")
+    second = write_summary(tiny_assessment(), tmp_path / "b.xlsx")
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_a_failure_while_writing_keeps_the_old_file_and_leaves_no_temp(
+    summary: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = summary.read_bytes()
+
+    def explode(*args: object, **kwargs: object) -> int:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(summary_module, "write_table", explode)
+    with pytest.raises(RuntimeError):
+        write_summary(tiny_assessment(), summary)
+    assert summary.read_bytes() == before
+    assert sorted(p.name for p in summary.parent.iterdir()) == [summary.name]
+
+
+def test_atomic_workbook_removes_its_temp_file_on_error(tmp_path: Path) -> None:
+    target = tmp_path / "new" / "x.xlsx"
+    with pytest.raises(ValueError), atomic_workbook(target) as workbook:
+        workbook.add_worksheet("a").write_string(0, 0, "半成品")
+        raise ValueError("stop")
+    assert not target.exists()
+    assert list(target.parent.iterdir()) == []
+
+
+def test_sheet_names_are_valid_and_distinct() -> None:
+    long = "很" * 40
+    names = sheet_names(["a/b", "A_B", "", "'q'", long, long, "History"], taken=["全部"])
+    assert names == ["a_b", "A_B(2)", "未填单位", "q", "很" * 31, "很" * 28 + "(2)", "History(2)"]
+    assert all(len(n) <= 31 for n in names)
