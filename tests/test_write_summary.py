@@ -55,7 +55,7 @@ def test_grades_are_empty_when_the_period_is_not_graded(tmp_path: Path) -> None:
     path = write_summary(tiny_assessment(graded=False), tmp_path / "汇总表.xlsx")
     rows = sheet_values(load_workbook(path)["全部"])
     assert [r[5] for r in rows[3:7]] == [None] * 4
-    assert rows[1][0].startswith("填报单位（盖章）：    2026年")
+    assert str(rows[1][0]).startswith("填报单位（盖章）：    2026年")
 
 
 def test_user_text_stays_text_and_there_are_no_formulas(summary: Path) -> None:

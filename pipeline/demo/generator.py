@@ -18,6 +18,9 @@ from pipeline.forms.spec import ACTIVITIES, BASIC_INFO, CONTACT_POINT_TYPES, YOU
 CONTACT_TYPES = ("走访基层", "集体座谈", "个别谈心")
 EXTRA_TYPES = ("志愿服务", "线下活动", "开放日", "结对帮扶", "社区报到")
 DAY_WEIGHTS = {"驻点": 12.0, "调研": 3.0, "走访基层": 1.2, "推动工作": 1.0, "集体座谈": 0.6}
+# Rows whose 时长（天） is not time at the grassroots: online time is typed but never counted,
+# and writing the report is left blank, so every reading of the 2-month quota gives one sum.
+NOT_GRASSROOTS_DAYS: dict[str, float | None] = {"线上互动": 0.5, "调研报告": None}
 YOUTH_WEIGHTS = {"走访基层": 1.0, "集体座谈": 2.5, "个别谈心": 0.1}
 CADRE_WEIGHTS = {"走访基层": 0.5, "集体座谈": 1.0, "个别谈心": 0.8}
 GENERIC_NAME = "新建 Microsoft Excel 工作表.xlsx"
@@ -273,7 +276,7 @@ def _activities(
     works: list[str],
 ) -> list[dict[str, object]]:
     kinds = _activity_types(rng, t)
-    counted = [i for i, kind in enumerate(kinds) if kind != "线上互动"]
+    counted = [i for i, kind in enumerate(kinds) if kind not in NOT_GRASSROOTS_DAYS]
     halves = _apportion(int(t.days * 2), [DAY_WEIGHTS.get(kinds[i], 0.5) for i in counted], 1)
     days: dict[int, float] = {i: h / 2 for i, h in zip(counted, halves, strict=True)}
     contact = [i for i, kind in enumerate(kinds) if kind in CONTACT_TYPES]
@@ -288,7 +291,7 @@ def _activities(
         rows.append({
             "日期": day, "活动类型": kind, "联系点": point["联系点名称"],
             "地点": _place(rng, point), "青年人数": young, "团干部人数": leaders,
-            "时长（天）": _number(days.get(i, 0.5)),
+            "时长（天）": _number(days[i]) if i in days else NOT_GRASSROOTS_DAYS[kind],
             "内容摘要": _summary(rng, kind, str(point["联系点名称"]), topic, works),
             "佐证材料": _evidence(rng, kind),
         })  # fmt: skip

@@ -53,7 +53,9 @@ def read_file(path: str, display: str, limits: Limits = Limits()) -> FileRead:
         return read
     try:
         parsed = read_workbook(file, display)
-    except Exception as exc:  # any reader failure is this file's problem, not the run's
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # any reader failure, PanicException included, is this file's problem
         detail = f"{type(exc).__name__}: {str(exc)[:200]}"
         read.parsed.problems.append(Problem("file-unreadable", Location(display), params={"detail": detail}))
         return read
@@ -125,6 +127,14 @@ def _init_worker(limits: WorkerLimits, flags: Any, counter: Synchronized[int]) -
         _SLOT, counter.value = counter.value, counter.value + 1
     _FLAGS, _LIMITS = flags, limits
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+    _silence_stderr()
+
+
+def _silence_stderr() -> None:
+    """Native readers print panics and backtraces to fd 2; the clerk sees our problems instead."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
 
 
 def _task(index: int, path: str, display: str) -> FileRead:

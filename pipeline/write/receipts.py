@@ -82,7 +82,8 @@ def receipt_names(outcomes: Sequence[FileOutcome]) -> list[str]:
 
 def receipt_lines(outcome: FileOutcome) -> list[str]:
     """The receipt's text, line by line."""
-    lines = ["联系青年工作台账报送回执", "", f"文件：{_one_line(outcome.file)}"]
+    title = "干部名册读取回执" if outcome.status is Status.ROSTER else "联系青年工作台账报送回执"
+    lines = [title, "", f"文件：{_one_line(outcome.file)}"]
     for label, value in (("姓名", outcome.name), ("单位", outcome.unit),
                          ("填报日期", outcome.fill_date)):  # fmt: skip
         if value:

@@ -122,7 +122,8 @@ class Cell:
 def write_value(ws: Worksheet, row: int, col: int, value: object, fmt: Format | None) -> None:
     """Write one value by its type; text always as a string, never parsed as a formula or link."""
     if isinstance(value, Cell):
-        value, fmt = value.value, value.format or fmt
+        fmt = value.format or fmt
+        value = value.value
     if _is_blank(value):
         ws.write_blank(row, col, None, fmt)
     elif isinstance(value, bool | np.bool_):

@@ -1,0 +1,65 @@
+"""Grade caps: never exceeded, never a promotion, ties at the boundary flagged not settled."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.compute.grading import cap_unit, propose, rank
+from pipeline.rules.loader import load_rules
+
+GRADING = load_rules("baoji-2018").grading
+ORDER = list(GRADING.grades)
+
+
+def _cap(scores: list[float]) -> pd.DataFrame:
+    keys = pd.DataFrame({"score": scores})
+    return cap_unit(keys, propose(keys["score"], GRADING), GRADING)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([0.0, 0.5, 0.7, 0.89, 0.9, 0.95, 1.0]), min_size=1, max_size=40))
+def test_caps_hold_and_nobody_is_promoted(scores: list[float]) -> None:
+    keys = pd.DataFrame({"score": scores})
+    proposed = propose(keys["score"], GRADING)
+    capped = cap_unit(keys, proposed, GRADING)
+    n = len(scores)
+    assert (capped["grade"] == "优").sum() <= math.floor(0.30 * n)
+    assert (capped["grade"] == "良").sum() <= math.floor(0.50 * n)
+    for before, after in zip(proposed, capped["grade"], strict=True):
+        assert ORDER.index(after) >= ORDER.index(before)
+
+
+def test_overflow_is_demoted_by_rank() -> None:
+    capped = _cap([1.0, 0.99, 1.0, 1.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5])  # 10 assessed: 3 优 allowed
+    assert list(capped["grade"][:4]) == ["优", "良", "优", "优"]
+    assert not capped["tie_flag"].any()
+
+
+def test_a_tie_straddling_the_cap_is_flagged_and_held_lower() -> None:
+    scores = [1.0, 1.0, 1.0, 1.0] + [0.5] * 6  # four tied for three 优 places
+    capped = _cap(scores)
+    assert (capped["grade"][:4] == "良").all()  # nobody picked by name or position
+    assert capped["tie_flag"][:4].all()
+    assert "人工确定" in capped["note"][0]
+
+
+def test_tie_breakers_settle_a_tie_before_flagging() -> None:
+    keys = pd.DataFrame({"score": [1.0] * 4 + [0.5] * 6, "youth": [150, 101, 130, 120] + [0] * 6})
+    capped = cap_unit(keys, propose(keys["score"], GRADING), GRADING)
+    assert list(capped["grade"][:4]) == ["优", "良", "优", "优"]  # fewest youth loses the tie
+    assert not capped["tie_flag"].any()
+
+
+def test_small_units_get_no_excellent() -> None:
+    # 3 assessed: floor(0.9) = 0 优 and floor(1.5) = 1 良
+    assert list(_cap([1.0, 0.99, 0.98])["grade"]) == ["良", "中", "中"]
+    all_tied = _cap([1.0, 1.0, 1.0])
+    assert list(all_tied["grade"]) == ["中", "中", "中"] and all_tied["tie_flag"].all()
+
+
+def test_rank_is_competition_ranking() -> None:
+    assert list(rank(pd.DataFrame({"s": [0.5, 0.9, 0.9, 0.1]}))) == [3, 1, 1, 4]
