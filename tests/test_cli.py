@@ -25,8 +25,14 @@ def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Com
 
 
 @pytest.mark.parametrize(("name", "command"), _commands(main))
-def test_every_command_has_bilingual_help_and_is_documented(name: str, command: click.Command) -> None:
-    assert command.help and re.search(r"[\u4e00-\u9fff]", command.help) and re.search(r"[A-Za-z]{4}", command.help)
+def test_every_command_has_bilingual_help_and_is_documented(
+    name: str, command: click.Command
+) -> None:
+    assert (
+        command.help
+        and re.search(r"[\u4e00-\u9fff]", command.help)
+        and re.search(r"[A-Za-z]{4}", command.help)
+    )
     assert f"lianxi {name}" in README.read_text(encoding="utf-8")
     result = CliRunner().invoke(main, [*name.split(), "--help"])
     assert result.exit_code == 0, result.output

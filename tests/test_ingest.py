@@ -21,25 +21,48 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "foreign"
 LEDGER_TEMPLATE = templates_dir() / "联系青年工作台账.xlsx"
 
 
-@pytest.mark.parametrize("typed", ["2026年3月5日", "2026.3.5", "2026/3/5", "2026-03-05", " 2026 年 3 月 5 日 ", 46086.0, dt.date(2026, 3, 5)])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "2026年3月5日",
+        "2026.3.5",
+        "2026/3/5",
+        "2026-03-05",
+        " 2026 年 3 月 5 日 ",
+        46086.0,
+        dt.date(2026, 3, 5),
+    ],
+)
 def test_dates_people_type(typed: object) -> None:
-    assert normalise_column(pd.Series([typed], dtype=object), ACTIVITIES.field("日期"))[0] == pd.Timestamp("2026-03-05")
+    assert normalise_column(pd.Series([typed], dtype=object), ACTIVITIES.field("日期"))[
+        0
+    ] == pd.Timestamp("2026-03-05")
 
 
-@pytest.mark.parametrize(("typed", "number"), [("１２", 12.0), ("3人", 3.0), (" 4 ", 4.0), (5.0, 5.0), ("０.５天", 0.5)])
+@pytest.mark.parametrize(
+    ("typed", "number"), [("１２", 12.0), ("3人", 3.0), (" 4 ", 4.0), (5.0, 5.0), ("０.５天", 0.5)]
+)
 def test_numbers_people_type(typed: object, number: float) -> None:
     value = normalise_column(pd.Series([typed], dtype=object), ACTIVITIES.field("时长（天）"))[0]
     assert isinstance(value, float) and value == number
 
 
 def test_unreadable_values_are_kept_as_typed() -> None:
-    values = normalise_column(pd.Series(["三次", "2026年2月30日"], dtype=object), ACTIVITIES.field("日期"))
+    values = normalise_column(
+        pd.Series(["三次", "2026年2月30日"], dtype=object), ACTIVITIES.field("日期")
+    )
     assert list(values) == ["三次", "2026年2月30日"]
 
 
 def test_identities_lose_every_space_and_phones_keep_leading_zeros() -> None:
-    assert normalise_column(pd.Series([" 张\u3000明 "], dtype=object), BASIC_INFO.field("姓名"))[0] == "张明"
-    assert normalise_column(pd.Series(["09171234567"], dtype=object), BASIC_INFO.field("联系电话"))[0] == "09171234567"
+    assert (
+        normalise_column(pd.Series([" 张\u3000明 "], dtype=object), BASIC_INFO.field("姓名"))[0]
+        == "张明"
+    )
+    assert (
+        normalise_column(pd.Series(["09171234567"], dtype=object), BASIC_INFO.field("联系电话"))[0]
+        == "09171234567"
+    )
 
 
 def _shifted_ledger(path: Path) -> None:
@@ -52,7 +75,9 @@ def _shifted_ledger(path: Path) -> None:
     sheet.column_dimensions["A"].hidden = True
     sheet["B1"] = "2026年活动记录（说明行）"
     info = book["基本信息"]
-    for row, value in enumerate(["张明", "渭滨区团委", "专职", "部长", "0917", 2026, dt.date(2026, 11, 25)], 1):
+    for row, value in enumerate(
+        ["张明", "渭滨区团委", "专职", "部长", "0917", 2026, dt.date(2026, 11, 25)], 1
+    ):
         info.cell(row, 2, value)
     sheet["B4"], sheet["C4"], sheet["F4"] = dt.date(2026, 3, 5), "走访基层", 12
     sheet["B5"], sheet["C5"], sheet["F5"] = "2026年2月30日", "走访", -1
@@ -65,12 +90,18 @@ def test_addresses_survive_inserted_rows_and_hidden_columns(tmp_path: Path) -> N
     batch = ingest([(str(path), "inbox/shifted.xlsx")], workers=1)
     problems = validate(batch, as_of=dt.date(2026, 11, 30), year=2026)["inbox/shifted.xlsx"]
     located = {(p.code, p.location.cell) for p in problems}
-    assert {("date-impossible", "B5"), ("choice-invalid", "C5"), ("number-negative", "F5")} <= located
+    assert {
+        ("date-impossible", "B5"),
+        ("choice-invalid", "C5"),
+        ("number-negative", "F5"),
+    } <= located
     assert batch.sheets["活动记录"]["_row"].tolist() == [4, 5]
 
 
 def test_a_crashing_reader_costs_one_file_not_the_run(tmp_path: Path) -> None:
-    crasher = CORPUS / "ExcelDataReader" / "Test_git_issue_382_oom.xls"  # calamine aborts the process
+    crasher = (
+        CORPUS / "ExcelDataReader" / "Test_git_issue_382_oom.xls"
+    )  # calamine aborts the process
     panicker = CORPUS / "poi" / "clusterfuzz-testcase-minimized-POIHSSFFuzzer-5816431116615680.xls"
     if not crasher.exists():
         pytest.skip("the shared corpus is not beside the checkout")
@@ -81,8 +112,17 @@ def test_a_crashing_reader_costs_one_file_not_the_run(tmp_path: Path) -> None:
     assert results[LEDGER_TEMPLATE.name].parsed.template_id == "ledger"
 
 
-@pytest.mark.parametrize(("content", "code"), [(b"", "file-not-workbook"), (b"name,unit\n", "file-not-workbook"), (b"PK\x03\x04broken", "file-unreadable")])
-def test_non_workbooks_are_returned_with_a_reason(tmp_path: Path, content: bytes, code: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"", "file-not-workbook"),
+        (b"name,unit\n", "file-not-workbook"),
+        (b"PK\x03\x04broken", "file-unreadable"),
+    ],
+)
+def test_non_workbooks_are_returned_with_a_reason(
+    tmp_path: Path, content: bytes, code: str
+) -> None:
     path = tmp_path / "报表.xlsx"
     path.write_bytes(content)
     (read,) = read_files([(str(path), "inbox/报表.xlsx")], workers=1)

@@ -29,13 +29,21 @@ def test_baoji_rules_quote_their_clauses() -> None:
     rule_set = load_rules("baoji-2018")
     assert rule_set.document == "宝市团发〔2018〕84号"
     assert all(rule.clause for rule in rule_set.rules)
-    assert {r.id for r in rule_set.rules_for(Period.FILING)} >= {"task-list-areas", "contact-points", "research-topic"}
+    assert {r.id for r in rule_set.rules_for(Period.FILING)} >= {
+        "task-list-areas",
+        "contact-points",
+        "research-topic",
+    }
     assert dict(rule_set.grading.caps) == {"优": 0.30, "良": 0.50}
     assert rule_set.participants == ("专职",)
 
 
 def test_extends_overrides_by_id_and_inherits_the_rest(tmp_path: Path) -> None:
-    path = _write(tmp_path, "extends: baoji-2018\nid: county\ntitle: 某县\nrules:" + GOOD_RULE.replace("min: 4", "min: 6"))
+    path = _write(
+        tmp_path,
+        "extends: baoji-2018\nid: county\ntitle: 某县\nrules:"
+        + GOOD_RULE.replace("min: 4", "min: 6"),
+    )
     rule_set = load_rules(str(path))
     lectures = next(r for r in rule_set.rules if r.id == "lectures")
     assert lectures.required.default is not None and lectures.required.default.minimum == 6
@@ -45,11 +53,17 @@ def test_extends_overrides_by_id_and_inherits_the_rest(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (("sheet: 活动记录", "sheet: 活动纪录"), "规则 lectures，键 metric.sheet：未知工作表“活动纪录”，是否应为“活动记录”？"),
+        (
+            ("sheet: 活动记录", "sheet: 活动纪录"),
+            "规则 lectures，键 metric.sheet：未知工作表“活动纪录”，是否应为“活动记录”？",
+        ),
         (("活动类型: [理论宣讲", "活动类型: [理论宣传"), "“理论宣传”不是可选值"),
         (("required: {min: 4}", "required: {mni: 4}"), "键 required"),
         (("kind: count", "kind: average"), "“average”不是可用的取值"),
-        (("    title: 理论宣讲\n", "    titel: 理论宣讲\n"), "键 titel：未知的键，是否应为“title”？"),
+        (
+            ("    title: 理论宣讲\n", "    titel: 理论宣讲\n"),
+            "键 titel：未知的键，是否应为“title”？",
+        ),
     ],
 )
 def test_malformed_rules_are_located(tmp_path: Path, change: tuple[str, str], message: str) -> None:

@@ -31,7 +31,10 @@ class _Group(click.Group):
         except Exception:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.echo("内部错误：处理中断。请加 --debug 重新运行以查看详细信息，并把输出发给维护人员。", err=True)
+            click.echo(
+                "内部错误：处理中断。请加 --debug 重新运行以查看详细信息，并把输出发给维护人员。",
+                err=True,
+            )
             click.echo(traceback.format_exc().splitlines()[-1], err=True)
             sys.exit(2)
 

@@ -12,8 +12,12 @@ from pipeline.cli.render import echo_problems
 from pipeline.runner import check_files
 
 
-@click.command(help="检查一个或多个台账文件，列出每个有问题的单元格；发现问题时退出码为 1。 / Check files and list every located problem; exit 1 if any is found.")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.command(
+    help="检查一个或多个台账文件，列出每个有问题的单元格；发现问题时退出码为 1。 / Check files and list every located problem; exit 1 if any is found."
+)
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 def check(files: tuple[Path, ...]) -> None:
     results = check_files(list(files), as_of=date.today())
     for name, problems in results.items():

@@ -18,7 +18,9 @@ def _parse_period(ctx: click.Context, param: click.Parameter, value: str | None)
     try:
         return Period.parse(value)
     except ValueError:
-        raise click.BadParameter(f"“{value}”不是考核阶段：请用 年初报备 / 中期评估 / 年底考核（或 filing / mid-year / year-end）") from None
+        raise click.BadParameter(
+            f"“{value}”不是考核阶段：请用 年初报备 / 中期评估 / 年底考核（或 filing / mid-year / year-end）"
+        ) from None
 
 
 def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:

@@ -22,7 +22,10 @@ def echo_problems(problems: list[Problem]) -> None:
 
 def echo_outcomes(outcomes: list[FileOutcome]) -> None:
     counts = Counter(o.status.value for o in outcomes)
-    click.echo(f"共读取 {len(outcomes)} 个文件：" + "，".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    click.echo(
+        f"共读取 {len(outcomes)} 个文件："
+        + "，".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    )
 
 
 @contextmanager
@@ -31,5 +34,7 @@ def progress(total: int) -> Iterator[Callable[[FileRead], None] | None]:
     if total <= PROGRESS_THRESHOLD:
         yield None
         return
-    with click.progressbar(length=total, label="读取文件", file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(
+        length=total, label="读取文件", file=click.get_text_stream("stderr")
+    ) as bar:
         yield lambda _read: bar.update(1)

@@ -11,7 +11,10 @@ from pipeline.rules.loader import available_rule_sets, load_rules
 from pipeline.rules.model import Bounds, Requirement, Rule
 
 
-@click.group(invoke_without_command=True, help="列出可用的考核规则；`show` 查看规则内容，`check` 检查规则文件。 / List rule sets; show one; check a rule file.")
+@click.group(
+    invoke_without_command=True,
+    help="列出可用的考核规则；`show` 查看规则内容，`check` 检查规则文件。 / List rule sets; show one; check a rule file.",
+)
 @workspace
 @click.pass_context
 def rules(ctx: click.Context, workspace: Path) -> None:
@@ -22,13 +25,17 @@ def rules(ctx: click.Context, workspace: Path) -> None:
             click.echo(f"{rule_id}\t{rule_set.document}\t{rule_set.title}\t({path})")
 
 
-@rules.command(help="逐条显示规则：条款原文、统计方法和要求。 / Show every rule with its clause, metric and threshold.")
+@rules.command(
+    help="逐条显示规则：条款原文、统计方法和要求。 / Show every rule with its clause, metric and threshold."
+)
 @click.argument("rule_id")
 @click.pass_context
 def show(ctx: click.Context, rule_id: str) -> None:
     rule_set = load_rules(rule_id, ctx.obj["workspace"] / "rules")
     click.echo(f"{rule_set.title}（{rule_set.document}，第 {rule_set.version} 版）")
-    click.echo(f"参加考核：{'、'.join(rule_set.participants)} 干部（{rule_set.participants_clause}）")
+    click.echo(
+        f"参加考核：{'、'.join(rule_set.participants)} 干部（{rule_set.participants_clause}）"
+    )
     for rule in rule_set.rules:
         click.echo(f"\n[{rule.id}] {rule.title}：{describe_requirement(rule.required, rule.unit)}")
         click.echo(f"  统计：{describe_metric(rule)}")
@@ -38,7 +45,9 @@ def show(ctx: click.Context, rule_id: str) -> None:
     click.echo(f"\n等次：{'、'.join(rule_set.grading.grades)}；{caps}（按参加考核人数向下取整）")
 
 
-@rules.command(name="check", help="检查规则文件的格式，指出出错的规则和键。 / Validate a rule file.")
+@rules.command(
+    name="check", help="检查规则文件的格式，指出出错的规则和键。 / Validate a rule file."
+)
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_context
 def check_rule_file(ctx: click.Context, path: Path) -> None:
@@ -66,7 +75,11 @@ def describe_requirement(required: Requirement, unit: str) -> str:
 
 def describe_metric(rule: Rule) -> str:
     metric = rule.metric
-    what = {"count": "行数", "sum": f"“{metric.column}”之和", "distinct": f"不同“{metric.column}”的个数"}
+    what = {
+        "count": "行数",
+        "sum": f"“{metric.column}”之和",
+        "distinct": f"不同“{metric.column}”的个数",
+    }
     where = "，".join(f"{column}为{'/'.join(values)}" for column, values in metric.where)
     until = f"，{metric.date_column}不晚于 {metric.until}" if metric.until else ""
     return f"“{metric.sheet}”中{('（' + where + '）') if where else ''}的{what[metric.kind.value]}{until}"

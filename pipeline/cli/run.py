@@ -10,7 +10,8 @@ import click
 from pipeline.cli.options import run_options
 from pipeline.cli.render import echo_outcomes, progress
 from pipeline.rules.model import Period
-from pipeline.runner import RunOptions, RunResult, inbox_files, run as run_pipeline
+from pipeline.runner import RunOptions, RunResult, inbox_files
+from pipeline.runner import run as run_pipeline
 
 
 def execute(options: RunOptions) -> RunResult:
@@ -24,19 +25,41 @@ def execute(options: RunOptions) -> RunResult:
     returned = [o for o in result.outcomes if o.status.name == "RETURNED"]
     if returned:
         click.echo(f"退回 {len(returned)} 个文件，回执见 {result.out_dir / '回执'}")
-    click.echo(f"未报送 {len(result.assessment.missing)} 人，约谈 {len(result.assessment.interviews)} 人")
+    click.echo(
+        f"未报送 {len(result.assessment.missing)} 人，约谈 {len(result.assessment.interviews)} 人"
+    )
     click.echo(f"输出目录：{result.out_dir}")
     return result
 
 
-@click.command(help="处理收件箱中的全部文件，生成汇总表、排名和回执。 / Process the inbox and write the outbox.")
+@click.command(
+    help="处理收件箱中的全部文件，生成汇总表、排名和回执。 / Process the inbox and write the outbox."
+)
 @run_options
-def run(workspace: Path, rules: str, period: Period | None, as_of: date | None, year: int | None, workers: int | None) -> None:
+def run(
+    workspace: Path,
+    rules: str,
+    period: Period | None,
+    as_of: date | None,
+    year: int | None,
+    workers: int | None,
+) -> None:
     execute(make_options(workspace, rules, period, as_of, year, workers))
 
 
 def make_options(
-    workspace: Path, rules: str, period: Period | None, as_of: date | None, year: int | None, workers: int | None
+    workspace: Path,
+    rules: str,
+    period: Period | None,
+    as_of: date | None,
+    year: int | None,
+    workers: int | None,
 ) -> RunOptions:
-    chosen = {"as_of": as_of, "workers": workers}
-    return RunOptions(workspace, rules, period, year=year, **{k: v for k, v in chosen.items() if v is not None})
+    return RunOptions(
+        workspace,
+        rules,
+        period,
+        as_of=as_of or date.today(),
+        year=year,
+        workers=workers or RunOptions.default_workers(),
+    )

@@ -51,7 +51,9 @@ def assess(
     )  # fmt: skip
 
 
-def _with_roster(cadres: pd.DataFrame, roster: pd.DataFrame | None, rule_set: RuleSet) -> pd.DataFrame:
+def _with_roster(
+    cadres: pd.DataFrame, roster: pd.DataFrame | None, rule_set: RuleSet
+) -> pd.DataFrame:
     default = cadres["category"].isin(rule_set.participants)
     if roster is None:
         return cadres.assign(on_roster=False, assessed=default)
@@ -77,7 +79,9 @@ def _ranking_keys(cadres: pd.DataFrame, results: pd.DataFrame, rule_set: RuleSet
     return keys
 
 
-def _grade(cadres: pd.DataFrame, results: pd.DataFrame, rule_set: RuleSet, graded: bool) -> pd.DataFrame:
+def _grade(
+    cadres: pd.DataFrame, results: pd.DataFrame, rule_set: RuleSet, graded: bool
+) -> pd.DataFrame:
     keys = _ranking_keys(cadres, results, rule_set)
     assessed = cadres["assessed"]
     cadres["rank"] = rank(keys[assessed]).reindex(cadres.index).astype("Int64")
@@ -95,7 +99,9 @@ def _grade(cadres: pd.DataFrame, results: pd.DataFrame, rule_set: RuleSet, grade
     return cadres
 
 
-def _units(cadres: pd.DataFrame, roster: pd.DataFrame | None, rule_set: RuleSet, graded: bool) -> pd.DataFrame:
+def _units(
+    cadres: pd.DataFrame, roster: pd.DataFrame | None, rule_set: RuleSet, graded: bool
+) -> pd.DataFrame:
     grades = rule_set.grading.grades
     by_unit = cadres.groupby("unit")
     units = pd.DataFrame({
@@ -111,8 +117,14 @@ def _units(cadres: pd.DataFrame, roster: pd.DataFrame | None, rule_set: RuleSet,
         units["expected"] = units["assessed"]
     units = units.fillna({"submitted": 0, "assessed": 0, "expected": 0})
     for grade in grades:
-        counts = cadres[cadres["assessed"] & (cadres["grade"] == grade)].groupby("unit").size() if graded else None
-        units[f"count_{grade}"] = counts.reindex(units.index, fill_value=0) if counts is not None else 0
+        counts = (
+            cadres[cadres["assessed"] & (cadres["grade"] == grade)].groupby("unit").size()
+            if graded
+            else None
+        )
+        units[f"count_{grade}"] = (
+            counts.reindex(units.index, fill_value=0) if counts is not None else 0
+        )
     for grade, share in rule_set.grading.caps:
         units[f"cap_{grade}"] = (units["assessed"] * share + 1e-9).astype(int)  # floor
     units["rank"] = rank(units[["mean_score"]].fillna(-1.0))

@@ -40,7 +40,13 @@ def research(tasks: pd.DataFrame, activities: pd.DataFrame, files: pd.Index) -> 
     topic = topics["主要内容"].agg("、".join).reindex(files)
     planned = pd.to_datetime(topics["计划完成时间"].min()).reindex(files).dt.strftime("%Y-%m-%d")
     reports = activities[activities["活动类型"] == "调研报告"]
-    report = pd.to_datetime(reports["日期"]).groupby(reports["_file"]).min().reindex(files).dt.strftime("%Y-%m-%d")
+    report = (
+        pd.to_datetime(reports["日期"])
+        .groupby(reports["_file"])
+        .min()
+        .reindex(files)
+        .dt.strftime("%Y-%m-%d")
+    )
     text = ("课题：" + topic).fillna("未确定调研课题")
     text += ("；计划 " + planned + " 完成").fillna("")
     text += ("；报告 " + report + " 已形成").fillna("；尚未形成调研报告")

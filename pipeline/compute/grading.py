@@ -17,8 +17,11 @@ from pipeline.rules.model import Grading
 
 def propose(scores: pd.Series, grading: Grading) -> pd.Series:
     """The first band (best first) whose minimum the score reaches."""
+
     def band(score: float) -> str:
-        return next((b.grade for b in grading.bands if score >= b.min_score), grading.bands[-1].grade)
+        return next(
+            (b.grade for b in grading.bands if score >= b.min_score), grading.bands[-1].grade
+        )
 
     return scores.map(band)
 

@@ -7,16 +7,18 @@ import pandas as pd
 from pipeline.rules.model import Metric, MetricKind
 
 
-def measure(metric: Metric, sheets: dict[str, pd.DataFrame], files: pd.Index, year: int) -> pd.Series:
+def measure(
+    metric: Metric, sheets: dict[str, pd.DataFrame], files: pd.Index, year: int
+) -> pd.Series:
     """The metric's value for every file in `files` (0 where a file has no matching rows)."""
     rows = _matching_rows(metric, sheets[metric.sheet], year)
     grouped = rows.groupby("_file")
     if metric.kind is MetricKind.COUNT:
         values = grouped.size()
     elif metric.kind is MetricKind.SUM:
-        values = grouped[metric.column].sum()
+        values = grouped[str(metric.column)].sum()
     else:
-        values = grouped[metric.column].nunique()
+        values = grouped[str(metric.column)].nunique()
     return values.astype(float).reindex(files, fill_value=0.0)
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.compute.metrics import measure
-from pipeline.rules.model import Bounds, Period, Rule
+from pipeline.rules.model import Period, Rule
 
 
 def year_fraction(as_of: date, year: int) -> float:
@@ -19,10 +19,17 @@ def year_fraction(as_of: date, year: int) -> float:
     return ((clamped - start).days + 1) / ((end - start).days + 1)
 
 
-def applicable_rules(rules: tuple[Rule, ...], period: Period, as_of: date, year: int) -> tuple[Rule, ...]:
+def applicable_rules(
+    rules: tuple[Rule, ...], period: Period, as_of: date, year: int
+) -> tuple[Rule, ...]:
     """The period's rules, less those whose due day has not come (mid-year and filing only)."""
+
     def due_yet(rule: Rule) -> bool:
-        return period is Period.YEAR_END or rule.due is None or as_of >= date.fromisoformat(f"{year}-{rule.due}")
+        return (
+            period is Period.YEAR_END
+            or rule.due is None
+            or as_of >= date.fromisoformat(f"{year}-{rule.due}")
+        )
 
     return tuple(r for r in rules if period in r.periods and due_yet(r))
 
@@ -40,7 +47,9 @@ def score_rules(
         part = pd.DataFrame({"_file": cadres.index, "rule_id": rule.id, "title": rule.title,
                              "unit_label": rule.unit, "actual": actual.to_numpy()})  # fmt: skip
         part["required_min"] = [_scaled(b.minimum if b else None, rule, fraction) for b in bounds]
-        part["required_max"] = [b.maximum if b and b.maximum is not None else np.nan for b in bounds]
+        part["required_max"] = [
+            b.maximum if b and b.maximum is not None else np.nan for b in bounds
+        ]
         part["weight"] = rule.weight
         parts.append(part[bounds.notna().to_numpy()])
     results = pd.concat(parts, ignore_index=True) if parts else _empty()
@@ -71,5 +80,19 @@ def weighted_scores(results: pd.DataFrame) -> pd.Series:
 
 
 def _empty() -> pd.DataFrame:
-    columns = ["_file", "rule_id", "title", "unit_label", "actual", "required_min", "required_max", "weight"]
-    return pd.DataFrame({c: pd.Series(dtype=float if c.startswith(("act", "req", "wei")) else object) for c in columns})
+    columns = [
+        "_file",
+        "rule_id",
+        "title",
+        "unit_label",
+        "actual",
+        "required_min",
+        "required_max",
+        "weight",
+    ]
+    return pd.DataFrame(
+        {
+            c: pd.Series(dtype=float if c.startswith(("act", "req", "wei")) else object)
+            for c in columns
+        }
+    )

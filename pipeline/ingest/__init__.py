@@ -29,19 +29,19 @@ class Batch:
     def locate(self, sheet: str, file_no: int, column: str | None, row: int) -> Location:
         anchor = self.anchors.get(sheet, {}).get(file_no, {}).get(column or "", "")
         cell = f"{anchor}{row}" if anchor and row else anchor
-        return Location(self.files.at[file_no, "display"], sheet, cell)
+        return Location(str(self.files.at[file_no, "display"]), sheet, cell)
 
 
 def ingest(
     jobs: Iterable[tuple[str, str]],
     *,
     workers: int = 2,
-    limits: WorkerLimits = WorkerLimits(),
+    limits: WorkerLimits | None = None,
     progress: Callable[[FileRead], None] | None = None,
 ) -> Batch:
     """Read (path, display name) pairs and assemble one batch of typed frames."""
     reads = []
-    for read in read_files(list(jobs), workers, limits):
+    for read in read_files(list(jobs), workers, limits or WorkerLimits()):
         reads.append(read)
         if progress is not None:
             progress(read)

@@ -57,7 +57,9 @@ def _dates(values: pd.Series, text: pd.Series) -> pd.Series:
     serial = values.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool))
     days = pd.to_numeric(values[serial], errors="coerce")
     plausible = days.between(1, 2958465)  # 1900-01-01 .. 9999-12-31
-    out[days[plausible].index] = (EXCEL_EPOCH + pd.to_timedelta(days[plausible].round(), unit="D")).astype(object)
+    out[days[plausible].index] = (
+        EXCEL_EPOCH + pd.to_timedelta(days[plausible].round(), unit="D")
+    ).astype(object)
     typed = text[~is_date & ~serial & text.notna()]
     parts = typed.str.extract(DATE_PATTERN)
     parsed = pd.to_datetime(
@@ -81,4 +83,6 @@ def _numbers(values: pd.Series, text: pd.Series, pattern: str) -> pd.Series:
 
 def is_date_text(values: pd.Series) -> pd.Series:
     """Text shaped like a date (left unconverted only because no such day exists)."""
-    return values.map(lambda v: isinstance(v, str)).astype(bool) & values.astype(str).str.match(DATE_PATTERN)
+    return values.map(lambda v: isinstance(v, str)).astype(bool) & values.astype(str).str.match(
+        DATE_PATTERN
+    )

@@ -111,7 +111,9 @@ def _check_version(template: Template, parsed: ParsedFile, display: str) -> Temp
 
 def _grid(sheet: CalamineSheet) -> list[list[Cell]]:
     """All cells from A1 (no leading rows or columns skipped), merged ranges filled."""
-    grid: list[list[Cell]] = [[_clean(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+    grid: list[list[Cell]] = [
+        [_clean(v) for v in row] for row in sheet.to_python(skip_empty_area=False)
+    ]
     for (top, left), (bottom, right) in sheet.merged_cell_ranges or []:
         value = _at(grid, top, left)
         for r in range(top, min(bottom, len(grid) - 1) + 1):
@@ -136,12 +138,16 @@ def header_key(value: Cell) -> str:
     return "".join(ch for ch in text if not ch.isspace() and ch != "*")
 
 
-def _read_table(spec: Sheet, grid: list[list[Cell]], parsed: ParsedFile, display: str) -> RawSheet | None:
+def _read_table(
+    spec: Sheet, grid: list[list[Cell]], parsed: ParsedFile, display: str
+) -> RawSheet | None:
     wanted = {header_key(f.name): f.name for f in spec.fields}
     header_row, columns = _find_header(grid, wanted)
     missing = [f.name for f in spec.fields if f.name not in columns and not f.optional_column]
     for name in missing:
-        parsed.problems.append(Problem("column-missing", Location(display, spec.name), params={"detail": name}))
+        parsed.problems.append(
+            Problem("column-missing", Location(display, spec.name), params={"detail": name})
+        )
     if missing:
         return None
     anchors = {name: column_letter(index) for name, index in columns.items()}
@@ -170,7 +176,9 @@ def _find_header(grid: list[list[Cell]], wanted: dict[str, str]) -> tuple[int, d
     return best
 
 
-def _read_key_values(spec: Sheet, grid: list[list[Cell]], parsed: ParsedFile, display: str) -> RawSheet:
+def _read_key_values(
+    spec: Sheet, grid: list[list[Cell]], parsed: ParsedFile, display: str
+) -> RawSheet:
     """Labels anywhere in the first columns; each value is the first cell right of its label."""
     wanted = {header_key(f.name): f.name for f in spec.fields}
     anchors: dict[str, str] = {}
@@ -183,7 +191,9 @@ def _read_key_values(spec: Sheet, grid: list[list[Cell]], parsed: ParsedFile, di
                 values[name] = _at(grid, r, c + 1)
     for f in spec.fields:
         if f.name not in anchors and f.required:
-            parsed.problems.append(Problem("column-missing", Location(display, spec.name), params={"detail": f.name}))
+            parsed.problems.append(
+                Problem("column-missing", Location(display, spec.name), params={"detail": f.name})
+            )
         anchors.setdefault(f.name, "")
     return RawSheet(spec.name, anchors, [(0, [values.get(f.name) for f in spec.fields])])
 

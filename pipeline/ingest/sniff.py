@@ -37,7 +37,11 @@ class Sniffed:
 def sniff(path: Path, display: str, limits: Limits) -> Sniffed:
     size = path.stat().st_size
     if size > limits.max_file_bytes:
-        return _refuse("file-too-large", display, f"{size / 1048576:.1f} MB，上限 {limits.max_file_bytes / 1048576:.0f} MB")
+        return _refuse(
+            "file-too-large",
+            display,
+            f"{size / 1048576:.1f} MB，上限 {limits.max_file_bytes / 1048576:.0f} MB",
+        )
     with path.open("rb") as handle:
         head = handle.read(8)
     if head.startswith(ZIP_MAGIC):
@@ -54,7 +58,9 @@ def _sniff_zip(path: Path, display: str, limits: Limits) -> Sniffed:
             names = {m.filename for m in members}
             mimetype = archive.read("mimetype")[:64] if "mimetype" in names else b""
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError) as exc:
-        return _refuse("file-unreadable", display, f"压缩结构损坏或文件不完整（{type(exc).__name__}）")
+        return _refuse(
+            "file-unreadable", display, f"压缩结构损坏或文件不完整（{type(exc).__name__}）"
+        )
     unzipped = sum(m.file_size for m in members)
     packed = max(sum(m.compress_size for m in members), 1)
     if len(members) > limits.max_zip_members or unzipped > limits.max_unzipped_bytes:
@@ -91,7 +97,10 @@ def _xls_is_encrypted(ole: olefile.OleFileIO, streams: set[str]) -> bool:
     data = ole.openstream(name).read(4096)
     offset = 0
     while offset + 4 <= len(data):
-        record, length = int.from_bytes(data[offset:offset + 2], "little"), int.from_bytes(data[offset + 2:offset + 4], "little")
+        record, length = (
+            int.from_bytes(data[offset : offset + 2], "little"),
+            int.from_bytes(data[offset + 2 : offset + 4], "little"),
+        )
         if record == 0x002F:
             return True
         if record == 0x00E1 or record == 0x0042:  # INTERFACEHDR / CODEPAGE: past the FILEPASS slot

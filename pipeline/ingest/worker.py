@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -41,13 +41,13 @@ class FileRead:
     parsed: ParsedFile = field(default_factory=ParsedFile)
 
 
-def read_file(path: str, display: str, limits: Limits = Limits()) -> FileRead:
+def read_file(path: str, display: str, limits: Limits | None = None) -> FileRead:
     """Hash, sniff and read one file; every failure becomes a located problem."""
     file = Path(path)
     data = file.read_bytes()
     stat = file.stat()
     read = FileRead(display, path, hashlib.sha256(data).hexdigest(), len(data), stat.st_mtime)
-    sniffed = sniff(file, display, limits)
+    sniffed = sniff(file, display, limits or Limits())
     read.parsed.problems.extend(sniffed.problems)
     if not sniffed.kind:
         return read
@@ -55,21 +55,28 @@ def read_file(path: str, display: str, limits: Limits = Limits()) -> FileRead:
         parsed = read_workbook(file, display)
     except (KeyboardInterrupt, SystemExit):
         raise
-    except BaseException as exc:  # any reader failure, PanicException included, is this file's problem
+    except (
+        BaseException
+    ) as exc:  # any reader failure, PanicException included, is this file's problem
         detail = f"{type(exc).__name__}: {str(exc)[:200]}"
-        read.parsed.problems.append(Problem("file-unreadable", Location(display), params={"detail": detail}))
+        read.parsed.problems.append(
+            Problem("file-unreadable", Location(display), params={"detail": detail})
+        )
         return read
     parsed.problems[:0] = read.parsed.problems
     read.parsed = parsed
     return read
 
 
-def read_files(jobs: Sequence[tuple[str, str]], workers: int, limits: WorkerLimits = WorkerLimits()) -> Iterator[FileRead]:
+def read_files(
+    jobs: Sequence[tuple[str, str]], workers: int, limits: WorkerLimits | None = None
+) -> Iterator[FileRead]:
     """Read (path, display) pairs in isolated processes, yielding results as they finish."""
     pending = list(jobs)
+    limits = limits or WorkerLimits()
     while pending:
         in_flight = multiprocessing.get_context("spawn").Array("i", [-1] * max(workers, 1))
-        done, suspects, rest = yield from _round(pending, workers, limits, in_flight)
+        _, suspects, rest = yield from _round(pending, workers, limits, in_flight)
         for index in suspects:
             yield _alone(pending[index], limits)
         pending = [pending[i] for i in rest]
@@ -77,7 +84,7 @@ def read_files(jobs: Sequence[tuple[str, str]], workers: int, limits: WorkerLimi
 
 def _round(
     jobs: list[tuple[str, str]], workers: int, limits: WorkerLimits, in_flight: Any
-) -> Iterator[FileRead]:
+) -> Generator[FileRead, None, tuple[set[int], list[int], list[int]]]:
     """One pool over the jobs; on a crash, return which jobs were running and which never ran."""
     context = multiprocessing.get_context("spawn")
     counter = context.Value("i", 0)
@@ -104,13 +111,19 @@ def _alone(job: tuple[str, str], limits: WorkerLimits) -> FileRead:
     path, display = job
     context = multiprocessing.get_context("spawn")
     flags = context.Array("i", [-1])
-    with ProcessPoolExecutor(1, context, _init_worker, (limits, flags, context.Value("i", 0))) as pool:
+    with ProcessPoolExecutor(
+        1, context, _init_worker, (limits, flags, context.Value("i", 0))
+    ) as pool:
         try:
             return pool.submit(_task, 0, path, display).result()
         except BrokenProcessPool:
-            crashed = FileRead(display, path, _sha256(path), os.path.getsize(path), os.path.getmtime(path))
+            crashed = FileRead(
+                display, path, _sha256(path), os.path.getsize(path), os.path.getmtime(path)
+            )
             detail = "内存或时间超出限制，或文件格式异常"
-            crashed.parsed.problems.append(Problem("reader-crashed", Location(display), params={"detail": detail}))
+            crashed.parsed.problems.append(
+                Problem("reader-crashed", Location(display), params={"detail": detail})
+            )
             return crashed
 
 

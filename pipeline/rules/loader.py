@@ -78,7 +78,9 @@ def _merged(path: Path, known: Mapping[str, Path], seen: tuple[Path, ...]) -> di
     if parent_id is None:
         return data
     if parent_id not in known or known[parent_id] in (*seen, path):
-        reason = "循环继承" if parent_id in known else f"继承的规则不存在{_suggest(parent_id, known)}"
+        reason = (
+            "循环继承" if parent_id in known else f"继承的规则不存在{_suggest(parent_id, known)}"
+        )
         raise _Context(path, key="extends").fail(f"“{parent_id}”：{reason}")
     parent = _merged(known[parent_id], known, (*seen, path))
     rules = {r.get("id"): r for r in parent.get("rules", [])}
@@ -149,7 +151,9 @@ def _metric(raw: dict[str, Any], ctx: _Context) -> Metric:
         raise ctx.at("column").fail(f"{kind.value} 指标必须指定 column")
     for key in ("column", "date_column"):
         if raw.get(key) is not None and raw[key] not in columns:
-            raise ctx.at(key).fail(f"工作表“{sheet_name}”没有列“{raw[key]}”{_suggest(raw[key], columns)}")
+            raise ctx.at(key).fail(
+                f"工作表“{sheet_name}”没有列“{raw[key]}”{_suggest(raw[key], columns)}"
+            )
     where = _where(raw.get("where", {}), sheets[sheet_name], ctx.at("where"))
     until = _day(raw["until"], ctx.at("until")) if "until" in raw else None
     if until and not raw.get("date_column"):
@@ -163,7 +167,9 @@ def _where(raw: Any, sheet: Any, ctx: _Context) -> tuple[tuple[str, tuple[str, .
     pairs = []
     for column, values in raw.items():
         if column not in sheet.field_names:
-            raise ctx.at(column).fail(f"工作表没有列“{column}”{_suggest(column, sheet.field_names)}")
+            raise ctx.at(column).fail(
+                f"工作表没有列“{column}”{_suggest(column, sheet.field_names)}"
+            )
         allowed = sheet.field(column).choices
         values = [str(v) for v in (values if isinstance(values, list) else [values])]
         for value in values:
@@ -179,7 +185,9 @@ def _requirement(raw: Any, ctx: _Context) -> Requirement:
     if "by" not in raw:
         return Requirement(default=_bounds(raw, ctx))
     if raw["by"] not in REQUIREMENT_ATTRIBUTES:
-        raise ctx.at("by").fail(f"不支持按“{raw['by']}”区分{_suggest(raw['by'], REQUIREMENT_ATTRIBUTES)}")
+        raise ctx.at("by").fail(
+            f"不支持按“{raw['by']}”区分{_suggest(raw['by'], REQUIREMENT_ATTRIBUTES)}"
+        )
     _check_keys(raw, {"by", "cases", "default"}, ctx)
     cases = _mapping(raw, "cases", ctx)
     return Requirement(
@@ -212,7 +220,9 @@ def _grading(raw: dict[str, Any], ctx: _Context, rule_ids: set[str]) -> Grading:
             raise ctx.fail(f"等次“{grade}”不在 bands 中{_suggest(str(grade), grades)}")
     for rule_id in raw.get("tie_breakers", []):
         if rule_id not in rule_ids:
-            raise ctx.at("tie_breakers").fail(f"没有 id 为“{rule_id}”的规则{_suggest(rule_id, rule_ids)}")
+            raise ctx.at("tie_breakers").fail(
+                f"没有 id 为“{rule_id}”的规则{_suggest(rule_id, rule_ids)}"
+            )
     return Grading(
         bands=bands,
         caps=tuple((g, _number(v, ctx.at(f"caps.{g}"), float)) for g, v in caps.items()),
@@ -236,8 +246,12 @@ def _periods(raw: dict[str, Any], ctx: _Context) -> tuple[PeriodSpec, ...]:
         period = _period(name, ctx)
         inner = ctx.at(name)
         if not isinstance(spec, dict):
-            raise inner.fail("应为 {deadline: \"MM-DD\", clause: …}")
-        specs.append(PeriodSpec(period, _day(_get(spec, "deadline", inner), inner), str(spec.get("clause", ""))))
+            raise inner.fail('应为 {deadline: "MM-DD", clause: …}')
+        specs.append(
+            PeriodSpec(
+                period, _day(_get(spec, "deadline", inner), inner), str(spec.get("clause", ""))
+            )
+        )
     missing = set(Period) - {s.period for s in specs}
     if missing:
         raise ctx.fail("缺少阶段：" + "、".join(p.value for p in missing))
@@ -255,7 +269,7 @@ def _day(raw: Any, ctx: _Context) -> str:
     text = str(raw)
     month, _, day = text.partition("-")
     if not (month.isdigit() and day.isdigit() and 1 <= int(month) <= 12 and 1 <= int(day) <= 31):
-        raise ctx.fail(f"“{text}”应为 \"MM-DD\" 形式的月日，如 \"10-31\"")
+        raise ctx.fail(f'“{text}”应为 "MM-DD" 形式的月日，如 "10-31"')
     return f"{int(month):02d}-{int(day):02d}"
 
 

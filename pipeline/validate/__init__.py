@@ -45,6 +45,10 @@ def validate(batch: Batch, *, as_of: date, year: int | None = None) -> dict[str,
 def _file_years(batch: Batch) -> pd.Series:
     """Each ledger file's declared 年度 (valid four-digit years only), by file number."""
     info = batch.sheets["基本信息"]
-    years = pd.to_numeric(info["年度"].where(info["年度"].map(lambda v: isinstance(v, float))), errors="coerce")
+    years = pd.to_numeric(
+        info["年度"].where(info["年度"].map(lambda v: isinstance(v, float))), errors="coerce"
+    )
     valid = years.between(2000, 2100) & (years % 1 == 0)
-    return pd.Series(years[valid].to_numpy(), index=info.loc[valid, "_file"].to_numpy(), dtype=float)
+    return pd.Series(
+        years[valid].to_numpy(), index=info.loc[valid, "_file"].to_numpy(), dtype=float
+    )

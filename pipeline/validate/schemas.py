@@ -41,14 +41,19 @@ def _date_checks(file_year: pd.Series, as_of: date) -> list[pa.Check]:
     def in_year(s: pd.Series) -> pd.Series:
         stamps = _is_timestamp(s)
         years = file_year.reindex(s.index)
-        wrong = stamps & years.notna() & (s.where(stamps).map(lambda v: getattr(v, "year", 0)) != years)
+        wrong = (
+            stamps & years.notna() & (s.where(stamps).map(lambda v: getattr(v, "year", 0)) != years)
+        )
         return ~wrong
 
     return [
         pa.Check(lambda s: _is_timestamp(s) | is_date_text(s), name="date-unreadable"),
         pa.Check(lambda s: ~is_date_text(s), name="date-impossible"),
         pa.Check(in_year, name="date-out-of-year"),
-        pa.Check(lambda s: ~(_is_timestamp(s) & (s.where(_is_timestamp(s)) > cutoff).astype(bool)), name="date-in-future"),
+        pa.Check(
+            lambda s: ~(_is_timestamp(s) & (s.where(_is_timestamp(s)) > cutoff).astype(bool)),
+            name="date-in-future",
+        ),
     ]
 
 
@@ -58,21 +63,37 @@ def _number_checks(f: Field) -> list[pa.Check]:
         pa.Check(lambda s: ~(_as_float(s) < 0).astype(bool), name="number-negative"),
     ]
     if f.kind is Kind.INTEGER:
-        checks.append(pa.Check(lambda s: ~(_as_float(s) % 1 > 0).astype(bool), name="number-not-integer"))
+        checks.append(
+            pa.Check(lambda s: ~(_as_float(s) % 1 > 0).astype(bool), name="number-not-integer")
+        )
     if f.maximum is not None:
         limit = f.maximum
-        checks.append(pa.Check(lambda s: ~(_as_float(s) > limit).astype(bool), name="number-too-large"))
+        checks.append(
+            pa.Check(lambda s: ~(_as_float(s) > limit).astype(bool), name="number-too-large")
+        )
     return checks
 
 
 def _year_checks(run_year: int | None) -> list[pa.Check]:
-    checks = [pa.Check(lambda s: _as_float(s).between(2000, 2100) & (_as_float(s) % 1 == 0), name="year-invalid")]
+    checks = [
+        pa.Check(
+            lambda s: _as_float(s).between(2000, 2100) & (_as_float(s) % 1 == 0),
+            name="year-invalid",
+        )
+    ]
     if run_year is not None:
-        checks.append(pa.Check(lambda s: ~_as_float(s).between(2000, 2100) | (_as_float(s) == run_year), name="year-mismatch"))
+        checks.append(
+            pa.Check(
+                lambda s: ~_as_float(s).between(2000, 2100) | (_as_float(s) == run_year),
+                name="year-mismatch",
+            )
+        )
     return checks
 
 
-def _field_checks(f: Field, file_year: pd.Series, as_of: date, run_year: int | None) -> list[pa.Check]:
+def _field_checks(
+    f: Field, file_year: pd.Series, as_of: date, run_year: int | None
+) -> list[pa.Check]:
     checks = _required(f)
     if f.kind is Kind.DATE:
         checks += _date_checks(file_year, as_of)
@@ -86,7 +107,9 @@ def _field_checks(f: Field, file_year: pd.Series, as_of: date, run_year: int | N
     return checks
 
 
-def sheet_schema(spec: Sheet, file_year: pd.Series, as_of: date, run_year: int | None) -> pa.DataFrameSchema:
+def sheet_schema(
+    spec: Sheet, file_year: pd.Series, as_of: date, run_year: int | None
+) -> pa.DataFrameSchema:
     """The schema of one sheet kind; `file_year` is each row's file 年度, aligned by index."""
     wide = []
     if spec.unique_by:

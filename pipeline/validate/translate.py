@@ -27,8 +27,13 @@ def translate(
         known[["check", "column", "failure_case"]].itertuples(index=False), rows, strict=True
     ):
         found = str(row) if code == "duplicate-row" else format_value(value)
-        params = {"column": column, "expected": _expected(code, spec, column, int(file_no), context)}
-        problems.append(Problem(code, batch.locate(spec.name, int(file_no), column, int(row)), found, params))
+        params = {
+            "column": column,
+            "expected": _expected(code, spec, column, int(file_no), context),
+        }
+        problems.append(
+            Problem(code, batch.locate(spec.name, int(file_no), column, int(row)), found, params)
+        )
     return problems
 
 

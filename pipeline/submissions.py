@@ -1,0 +1,159 @@
+"""From validated files to submissions: the roster, each file's fate, the current version per cadre.
+
+A ledger without errors is accepted; among a cadre's accepted ledgers the latest 填报日期 wins,
+then the latest received (file mtime), then the file name, so a rerun always picks the same one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipeline.forms.spec import LEDGER, ROSTER, Kind
+from pipeline.ingest import Batch
+from pipeline.outcomes import FileOutcome, Status
+from pipeline.problems import Location, Problem, has_errors
+
+
+@dataclass(frozen=True)
+class _File:
+    number: int
+    display: str
+    sha256: str
+    template_id: str | None
+    name: str
+    unit: str
+    fill_date: pd.Timestamp | None
+    mtime: float
+
+
+def read_roster(batch: Batch, problems: dict[str, list[Problem]]) -> pd.DataFrame | None:
+    """The union of the error-free rosters in the inbox; the newest file wins a duplicate row."""
+    files = batch.files[batch.files["template_id"] == ROSTER.id]
+    usable = [n for n, display in files["display"].items() if not has_errors(problems[display])]
+    if not usable:
+        return None
+    rows = batch.sheets["干部名册"]
+    rows = rows[rows["_file"].isin(usable)]
+    rows = rows.assign(_mtime=rows["_file"].map(batch.files["mtime"])).sort_values("_mtime")
+    rows = rows.drop_duplicates(["单位", "姓名"], keep="last")
+    return pd.DataFrame({
+        "name": rows["姓名"], "unit": rows["单位"], "category": rows["干部类别"],
+        "post": rows["职务"].fillna(""), "phone": rows["联系电话"].fillna(""),
+        "assessed": rows["参加考核"] == "是",
+    }).reset_index(drop=True)  # fmt: skip
+
+
+def reconcile(
+    batch: Batch, problems: dict[str, list[Problem]], roster: pd.DataFrame | None
+) -> tuple[list[FileOutcome], list[int]]:
+    """Each file's outcome, and the file numbers of the current submission of every cadre."""
+    files = _files(batch)
+    found = {f.display: list(problems[f.display]) for f in files}
+    ledgers = [f for f in files if f.template_id == LEDGER.id]
+    for f, problem in _roster_findings(batch, ledgers, roster):
+        found[f.display].append(problem)
+    accepted = [f for f in ledgers if not has_errors(found[f.display])]
+    current: dict[tuple[str, str], _File] = {}
+    for f in sorted(accepted, key=_recency):
+        current[(f.unit, f.name)] = f
+    chosen = {f.number for f in current.values()}
+    outcomes = [_outcome(f, tuple(found[f.display]), chosen, current) for f in files]
+    return outcomes, sorted(chosen)
+
+
+def _files(batch: Batch) -> list[_File]:
+    info = batch.sheets["基本信息"].set_index("_file")
+    return [
+        _File(
+            number=int(str(n)), display=row["display"], sha256=row["sha256"],
+            template_id=row["template_id"] if isinstance(row["template_id"], str) else None,
+            name=_text(info["姓名"].get(n)), unit=_text(info["单位"].get(n)),
+            fill_date=_stamp(info["填报日期"].get(n)), mtime=float(row["mtime"]),
+        )
+        for n, row in batch.files.iterrows()
+    ]  # fmt: skip
+
+
+def _roster_findings(
+    batch: Batch, ledgers: list[_File], roster: pd.DataFrame | None
+) -> list[tuple[_File, Problem]]:
+    if roster is None:
+        return (
+            [(ledgers[0], Problem("roster-missing", Location(ledgers[0].display)))]
+            if ledgers
+            else []
+        )
+    listed = set(zip(roster["unit"], roster["name"], strict=True))
+    return [
+        (
+            f,
+            Problem(
+                "cadre-not-on-roster",
+                batch.locate("基本信息", f.number, "姓名", 0),
+                f"{f.unit} {f.name}",
+            ),
+        )
+        for f in ledgers
+        if f.name and f.unit and (f.unit, f.name) not in listed
+    ]
+
+
+def _recency(f: _File) -> tuple[pd.Timestamp, float, str]:
+    return (f.fill_date or pd.Timestamp.min, f.mtime, f.display)
+
+
+def _outcome(
+    f: _File, problems: tuple[Problem, ...], chosen: set[int], current: dict[tuple[str, str], _File]
+) -> FileOutcome:
+    errors = has_errors(list(problems))
+    if f.template_id == ROSTER.id and not errors:
+        status = Status.ROSTER
+    elif errors or f.template_id != LEDGER.id:
+        status = Status.RETURNED
+    elif f.number in chosen:
+        status = Status.ACCEPTED_WITH_WARNINGS if problems else Status.ACCEPTED
+    else:
+        status = Status.SUPERSEDED
+    newer = current[(f.unit, f.name)].display if status is Status.SUPERSEDED else ""
+    fill_date = f.fill_date.strftime("%Y-%m-%d") if f.fill_date is not None else ""
+    return FileOutcome(f.display, f.sha256, status, f.name, f.unit, fill_date, problems, newer)
+
+
+def current_frames(
+    batch: Batch, current: list[int]
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """The current submissions: one row per cadre, and their ledger table rows, typed."""
+    info = batch.sheets["基本信息"].set_index("_file").loc[current]
+    cadres = pd.DataFrame({
+        "submission": batch.files.loc[current, "sha256"].str[:12],
+        "file": batch.files.loc[current, "display"],
+        "name": info["姓名"], "unit": info["单位"], "category": info["干部类别"],
+        "post": info["职务"].fillna(""), "phone": info["联系电话"].fillna(""),
+    }, index=pd.Index(current, name="_file"))  # fmt: skip
+    sheets = {
+        spec.name: _typed(batch.sheets[spec.name], spec.name, current)
+        for spec in LEDGER.sheets
+        if not spec.key_value
+    }
+    return cadres, sheets
+
+
+def _typed(frame: pd.DataFrame, sheet: str, current: list[int]) -> pd.DataFrame:
+    """Validated object columns as real dtypes: dates as datetime64, numbers as float64."""
+    typed = frame[frame["_file"].isin(current)].copy()
+    for f in LEDGER.sheet(sheet).fields:
+        if f.kind is Kind.DATE:
+            typed[f.name] = pd.to_datetime(typed[f.name])
+        elif f.kind in (Kind.INTEGER, Kind.NUMBER):
+            typed[f.name] = pd.to_numeric(typed[f.name]).astype("float64")
+    return typed
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _stamp(value: object) -> pd.Timestamp | None:
+    return value if isinstance(value, pd.Timestamp) else None
