@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
+from pipeline.forms.spec import LEDGER
 from pipeline.rules.model import Metric, MetricKind
 
 
 def measure(
-    metric: Metric, sheets: dict[str, pd.DataFrame], files: pd.Index, year: int
+    metric: Metric, sheets: dict[str, pd.DataFrame], files: pd.Index, year: int, as_of: date
 ) -> pd.Series:
-    """The metric's value for every file in `files` (0 where a file has no matching rows)."""
-    rows = _matching_rows(metric, sheets[metric.sheet], year)
+    """The metric's value for every file in `files` (0 where a file has no matching rows).
+
+    Rows dated after the as-of date do not count yet.
+    """
+    rows = _matching_rows(metric, sheets[metric.sheet], year, as_of)
     grouped = rows.groupby("_file")
     if metric.kind is MetricKind.COUNT:
         values = grouped.size()
@@ -22,8 +28,11 @@ def measure(
     return values.astype(float).reindex(files, fill_value=0.0)
 
 
-def _matching_rows(metric: Metric, frame: pd.DataFrame, year: int) -> pd.DataFrame:
+def _matching_rows(metric: Metric, frame: pd.DataFrame, year: int, as_of: date) -> pd.DataFrame:
     mask = pd.Series(True, index=frame.index)
+    dated_by = LEDGER.sheet(metric.sheet).dated_by
+    if dated_by:
+        mask &= frame[dated_by] <= pd.Timestamp(as_of)
     for column, values in metric.where:
         mask &= frame[column].isin(values)
     if metric.date_column and metric.until:

@@ -42,7 +42,7 @@ def score_rules(
     fraction = year_fraction(as_of, year) if period is Period.MID_YEAR else 1.0
     parts = []
     for rule in rules:
-        actual = measure(rule.metric, sheets, cadres.index, year)
+        actual = measure(rule.metric, sheets, cadres.index, year, as_of)
         bounds = cadres["category"].map(lambda c, r=rule: r.required.for_value(c))
         part = pd.DataFrame({"_file": cadres.index, "rule_id": rule.id, "title": rule.title,
                              "unit_label": rule.unit, "actual": actual.to_numpy()})  # fmt: skip

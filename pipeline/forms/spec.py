@@ -61,6 +61,9 @@ class Sheet:
     key_value: bool = False
     unique_by: tuple[str, ...] = ()  # a second row with the same values here is a duplicate
     rows: int = 500  # rows prepared with validation in the blank template
+    dated_by: str | None = (
+        None  # the date that places a row in time (rows after the as-of date don't count)
+    )
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
@@ -128,6 +131,7 @@ CONTACT_POINTS = Sheet(
 
 ACTIVITIES = Sheet(
     "活动记录",
+    dated_by="日期",
     unique_by=("日期", "活动类型", "联系点", "地点", "青年人数", "团干部人数", "时长（天）", "内容摘要"),
     rows=1000,
     fields=(
