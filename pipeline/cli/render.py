@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import click
 
@@ -34,7 +36,6 @@ def progress(total: int) -> Iterator[Callable[[FileRead], None] | None]:
     if total <= PROGRESS_THRESHOLD:
         yield None
         return
-    with click.progressbar(
-        length=total, label="读取文件", file=click.get_text_stream("stderr")
-    ) as bar:
+    bar: Any = click.progressbar(length=total, label="读取文件", file=sys.stderr)
+    with bar:
         yield lambda _read: bar.update(1)
