@@ -44,18 +44,7 @@ def run(
     year: int | None,
     workers: int | None,
 ) -> None:
-    execute(make_options(workspace, rules, period, as_of, year, workers))
-
-
-def make_options(
-    workspace: Path,
-    rules: str,
-    period: Period | None,
-    as_of: date | None,
-    year: int | None,
-    workers: int | None,
-) -> RunOptions:
-    return RunOptions(
+    options = RunOptions(
         workspace,
         rules,
         period,
@@ -63,3 +52,4 @@ def make_options(
         year=year,
         workers=workers or RunOptions.default_workers(),
     )
+    execute(options)
