@@ -133,7 +133,7 @@ def _table(
     """A header row at the top, filterable, fitted to width and printed landscape."""
     end = write_table(ws, 0, headers, rows, formats, column_formats)
     ws.autofilter(0, 0, max(end - 1, 1), len(headers) - 1)
-    fit_columns(ws, headers, rows, maximum=30)
+    fit_columns(ws, headers, rows, maximum=30, first_row=1)
     setup_print(ws, True, 1, title)
 
 

@@ -12,6 +12,7 @@ from pipeline.write.workbook import (
     Formats,
     Worksheet,
     atomic_workbook,
+    fit_rows,
     merged_line,
     records,
     setup_print,
@@ -85,6 +86,7 @@ def _write_sheet(
     merged_line(ws, end, last_col, NOTE, formats.note)
     for col, (_, _, width) in enumerate(columns):
         ws.set_column(col, col, width)
+    fit_rows(ws, HEADER_ROW + 1, rows, [width for _, _, width in columns])
     title = f"{TITLE}（{assessment.year}年{assessment.period.value}）"
     setup_print(ws, False, 1, title, first_header_row=HEADER_ROW)
 

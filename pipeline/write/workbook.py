@@ -52,6 +52,9 @@ RESERVED_SHEET_NAMES = {"history"}  # Excel refuses a sheet called History
 YES, NO = "是", "否"
 
 
+ROW_HEIGHT = 15  # points per line of 11-point text
+
+
 @contextmanager
 def atomic_workbook(
     path: Path, *, created: datetime = DEFAULT_CREATED, title: str = ""
@@ -196,15 +199,36 @@ def fit_columns(
     *,
     minimum: float = 6,
     maximum: float = 40,
+    first_row: int | None = None,
 ) -> None:
-    """Set each column's width from its widest line (CJK characters count double)."""
+    """Set each column's width from its widest line (CJK characters count double).
+
+    With ``first_row`` (the first data row), rows whose text wraps get the height it needs.
+    """
+    rows = list(rows)
     widths = [_width(h) for h in headers]
     for values in rows:
         for col, value in enumerate(values):
             if col < len(widths):
                 widths[col] = max(widths[col], _width(value))
-    for col, width in enumerate(widths):
-        ws.set_column(col, col, min(max(width + 2, minimum), maximum))
+    fitted = [min(max(width + 2, minimum), maximum) for width in widths]
+    for col, width in enumerate(fitted):
+        ws.set_column(col, col, width)
+    if first_row is not None:
+        fit_rows(ws, first_row, rows, fitted)
+
+
+def fit_rows(
+    ws: Worksheet, first_row: int, rows: Iterable[Sequence[object]], widths: Sequence[float]
+) -> None:
+    """Give each row the height its wrapped text needs (no spreadsheet measures it for us)."""
+    for offset, values in enumerate(rows):
+        lines = max(
+            (math.ceil(_width(v) / max(w - 1, 1)) for v, w in zip(values, widths, strict=False)),
+            default=1,
+        )
+        if lines > 1:
+            ws.set_row(first_row + offset, ROW_HEIGHT * lines)
 
 
 def sheet_names(names: Iterable[str], taken: Iterable[str] = ()) -> list[str]:
