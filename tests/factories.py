@@ -120,7 +120,9 @@ def make_workspace(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def submit(workspace: Path, content: LedgerContent, file_name: str, *, mtime: datetime | None = None) -> Path:
+def submit(
+    workspace: Path, content: LedgerContent, file_name: str, *, mtime: datetime | None = None
+) -> Path:
     """Fill a ledger into the workspace's inbox, optionally with a given modification time."""
     path = fill_ledger(content, workspace / "inbox" / file_name)
     if mtime is not None:
@@ -129,7 +131,9 @@ def submit(workspace: Path, content: LedgerContent, file_name: str, *, mtime: da
     return path
 
 
-def submit_roster(workspace: Path, rows: Sequence[Mapping[str, object]], file_name: str = "干部名册.xlsx") -> Path:
+def submit_roster(
+    workspace: Path, rows: Sequence[Mapping[str, object]], file_name: str = "干部名册.xlsx"
+) -> Path:
     return fill_roster(rows, workspace / "inbox" / file_name)
 
 
