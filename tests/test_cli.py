@@ -64,3 +64,13 @@ def test_rules_show_prints_clauses() -> None:
     assert result.exit_code == 0
     assert "[lectures] 理论宣讲和主题团课：不少于 4 次" in result.output
     assert "依据：三、3.（1）" in result.output
+
+
+def test_run_on_an_empty_inbox_or_a_lone_roster_completes(tmp_path: Path) -> None:
+    (tmp_path / "inbox").mkdir()
+    args = ["run", "--workspace", str(tmp_path), "--as-of", "2026-11-30", "--workers", "1"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    (tmp_path / "inbox" / "干部名册.xlsx").write_bytes((templates_dir() / "干部名册.xlsx").read_bytes())
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "outbox" / "2026-年底考核" / "排名.xlsx").is_file()

@@ -22,6 +22,8 @@ def contact_points(points: pd.DataFrame, files: pd.Index) -> pd.Series:
 
 def four_tasks(activities: pd.DataFrame, files: pd.Index) -> pd.Series:
     """E.g. "理论宣讲 5 场（03-05 至 10-12）；交流谈心 14 场（…）；…"."""
+    if files.empty:
+        return pd.Series(dtype=object, index=files)
     parts = []
     for area, types in TASK_AREAS.items():
         rows = activities[activities["活动类型"].isin(types)]
