@@ -54,7 +54,6 @@ CATALOGUE: dict[str, Entry] = {
     # sheets and columns
     "sheet-missing": Entry(E, "缺少工作表“{detail}”", "请不要删除或重命名模板中的工作表"),
     "column-missing": Entry(E, "工作表中找不到表头“{detail}”", "请不要删除或修改模板的表头行"),
-    "formula-no-value": Entry(E, "单元格是没有计算结果的公式", "请把公式单元格复制后“选择性粘贴→数值”"),
     # cell values
     "value-required": Entry(E, "“{column}”不能为空", "请填写“{column}”"),
     "date-unreadable": Entry(E, "“{column}”的值“{found}”不是可识别的日期", "请按 2026-03-05 的格式填写日期"),
