@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from python_calamine import CalamineSheet, CalamineWorkbook
+from python_calamine import CalamineSheet, CalamineWorkbook, PasswordError
 
 from pipeline.forms.spec import LEDGER, META_SHEET, TEMPLATES, Sheet, Template
 from pipeline.problems import Location, Problem
@@ -55,8 +55,12 @@ def column_letter(index: int) -> str:
 
 def read_workbook(path: Path, display: str) -> ParsedFile:
     """Read a workbook's template id and every sheet of its template."""
-    workbook = CalamineWorkbook.from_path(str(path))
     parsed = ParsedFile()
+    try:
+        workbook = _open(path)
+    except PasswordError:  # a protection the sniffer did not recognise
+        parsed.problems.append(Problem("file-encrypted", Location(display)))
+        return parsed
     template = _recognise(workbook, parsed, display)
     if template is None:
         return parsed
@@ -72,6 +76,24 @@ def read_workbook(path: Path, display: str) -> ParsedFile:
         if sheet is not None:
             parsed.sheets[spec.name] = sheet
     return parsed
+
+
+def _open(path: Path) -> CalamineWorkbook:
+    """Open by the file's name, or by its bytes when the name lies (an .xls renamed .xlsx).
+
+    `from_path` picks the format from the extension and keeps calamine's precise errors;
+    `from_filelike` tries every format in turn and only says "Cannot detect file format".
+    """
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except PasswordError:
+        raise
+    except Exception as by_name:
+        try:
+            with path.open("rb") as handle:
+                return CalamineWorkbook.from_filelike(handle)
+        except Exception:
+            raise by_name from None
 
 
 def _recognise(workbook: CalamineWorkbook, parsed: ParsedFile, display: str) -> Template | None:

@@ -6,6 +6,7 @@ turned away here with a reason the cadre can act on.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,16 @@ from pipeline.problems import Location, Problem
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+HEAD_BYTES = 4096
+# Spreadsheets no reader of ours opens: the cadre is told to save as .xlsx, not "not a workbook"
+OLD_FORMATS = (
+    (re.compile(rb"\A\x09[\x00\x02\x04\x08][\x04-\x10]\x00"), "旧版 Excel 二进制格式"),
+    (re.compile(rb"<\?mso-application\s+progid=\"excel\.sheet\"|urn:schemas-microsoft-com:office:spreadsheet", re.I), "Excel 2003 XML 表格格式"),
+    (re.compile(rb"<office:document\b[^>]*application/vnd\.oasis\.opendocument\.spreadsheet"), "单文件 OpenDocument 表格（.fods）格式"),
+)  # fmt: skip
+WORKBOOK_PARTS = ("workbook.xml", "workbook.bin")  # .xlsx/.xlsm (also Strict) and .xlsb
+MACRO_PARTS = ("vbaproject.bin", "xl/macrosheets/")  # VBA, and Excel 4.0 (XLM) macro sheets
+MANIFEST_LIMIT = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -30,7 +41,7 @@ class Limits:
 
 @dataclass(frozen=True)
 class Sniffed:
-    kind: str  # "ooxml", "ods", "xls", or "" when the file must not be read
+    kind: str  # "ooxml", "xlsb", "ods", "xls", or "" when the file must not be read
     problems: tuple[Problem, ...] = ()
 
 
@@ -43,55 +54,80 @@ def sniff(path: Path, display: str, limits: Limits) -> Sniffed:
             f"{size / 1048576:.1f} MB，上限 {limits.max_file_bytes / 1048576:.0f} MB",
         )
     with path.open("rb") as handle:
-        head = handle.read(8)
+        head = handle.read(HEAD_BYTES)
     if head.startswith(ZIP_MAGIC):
         return _sniff_zip(path, display, limits)
-    if head == OLE_MAGIC:
+    if head.startswith(OLE_MAGIC):
         return _sniff_ole(path, display)
+    for pattern, name in OLD_FORMATS:
+        if pattern.search(head):
+            return _refuse("file-unreadable", display, name)
     return _refuse("file-not-workbook", display, "空文件" if size == 0 else "内容不是电子表格")
 
 
 def _sniff_zip(path: Path, display: str, limits: Limits) -> Sniffed:
     try:
         with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-            names = {m.filename for m in members}
-            mimetype = archive.read("mimetype")[:64] if "mimetype" in names else b""
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError) as exc:
+            return _sniff_archive(archive, display, limits)
+    except (
+        zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError,
+        NotImplementedError, RuntimeError,  # an unknown compression method; a zip password
+    ) as exc:  # fmt: skip
         return _refuse(
             "file-unreadable", display, f"压缩结构损坏或文件不完整（{type(exc).__name__}）"
         )
+
+
+def _sniff_archive(archive: zipfile.ZipFile, display: str, limits: Limits) -> Sniffed:
+    """Sizes from the zip directory first: no member is inflated before they pass."""
+    members = archive.infolist()
+    names = {m.filename for m in members}
     unzipped = sum(m.file_size for m in members)
     packed = max(sum(m.compress_size for m in members), 1)
     if len(members) > limits.max_zip_members or unzipped > limits.max_unzipped_bytes:
         return _refuse("file-unsafe", display, f"解压后 {unzipped / 1048576:.0f} MB，超过上限")
     if unzipped / packed > limits.max_zip_ratio and unzipped > 10 * 1024 * 1024:
         return _refuse("file-unsafe", display, f"压缩比 {unzipped / packed:.0f}:1，疑似压缩炸弹")
-    if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
-        return Sniffed("ods")
-    if "xl/workbook.xml" not in names and not any(n.endswith("workbook.xml") for n in names):
+    if _ods_is_encrypted(archive, names):
+        return Sniffed("", (Problem("file-encrypted", Location(display)),))
+    if "mimetype" in names:
+        with archive.open("mimetype") as member:
+            if member.read(64).startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
+                return Sniffed("ods")
+    lowered = [n.lower() for n in names]
+    if not any(n.endswith(WORKBOOK_PARTS) for n in lowered):
         return _refuse("file-not-workbook", display, "压缩包中没有工作簿")
-    macro = any(n.lower().endswith("vbaproject.bin") for n in names)
-    return Sniffed("ooxml", (Problem("macro-present", Location(display)),) if macro else ())
+    macro = any(part in n for n in lowered for part in MACRO_PARTS)
+    kind = "ooxml" if any(n.endswith("workbook.xml") for n in lowered) else "xlsb"
+    return Sniffed(kind, (Problem("macro-present", Location(display)),) if macro else ())
+
+
+def _ods_is_encrypted(archive: zipfile.ZipFile, names: set[str]) -> bool:
+    """An encrypted OpenDocument file lists its encryption in META-INF/manifest.xml."""
+    name = "META-INF/manifest.xml"
+    if name not in names or archive.getinfo(name).file_size > MANIFEST_LIMIT:
+        return False
+    return b"encryption-data" in archive.read(name)
 
 
 def _sniff_ole(path: Path, display: str) -> Sniffed:
     try:
         with olefile.OleFileIO(str(path)) as ole:
-            streams = {"/".join(s) for s in ole.listdir()}
-            encrypted = "EncryptedPackage" in streams or _xls_is_encrypted(ole, streams)
+            streams = {"/".join(s).lower() for s in ole.listdir()}  # names ignore case
+            encrypted = "encryptedpackage" in streams or _xls_is_encrypted(ole, streams)
     except (OSError, ValueError, IndexError, EOFError, TypeError) as exc:
         return _refuse("file-unreadable", display, f"文件结构损坏（{type(exc).__name__}）")
     if encrypted:
         return Sniffed("", (Problem("file-encrypted", Location(display)),))
-    if streams & {"Workbook", "Book"}:
-        return Sniffed("xls")
+    if streams & {"workbook", "book"}:
+        macro = any(s.startswith("_vba_project_cur/") for s in streams)
+        return Sniffed("xls", (Problem("macro-present", Location(display)),) if macro else ())
     return _refuse("file-not-workbook", display, "Office 文件但不是工作簿")
 
 
 def _xls_is_encrypted(ole: olefile.OleFileIO, streams: set[str]) -> bool:
     """A BIFF8 workbook is encrypted when a FILEPASS record (0x002F) follows its BOF."""
-    name = "Workbook" if "Workbook" in streams else "Book" if "Book" in streams else None
+    name = "workbook" if "workbook" in streams else "book" if "book" in streams else None
     if name is None:
         return False
     data = ole.openstream(name).read(4096)
