@@ -4,24 +4,30 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from pipeline.compute import Assessment, assess
-from pipeline.errors import PipelineError
-from pipeline.ingest import ingest
+import pandas as pd
+
+from pipeline.compute import Assessment, assess, follow_up
+from pipeline.inbox import Left, file_away, inbox_dir, take
+from pipeline.ingest import Batch, ingest
+from pipeline.ingest.executors import executor_for
 from pipeline.ingest.worker import FileRead
+from pipeline.ledger import Ledger, Repeat, require_ledger, workspace_lock
+from pipeline.ledger.archive import discard_parts
+from pipeline.ledger.checkpoint import checkpoint
 from pipeline.outcomes import FileOutcome, Status
 from pipeline.problems import Problem
 from pipeline.rules.loader import load_rules
-from pipeline.rules.model import Period
-from pipeline.submissions import current_frames, read_roster, reconcile
+from pipeline.rules.model import Period, RuleSet
+from pipeline.submissions import current_frames, read_roster, reconcile, unit_forms
 from pipeline.validate import validate
 from pipeline.write import write_outputs
+from pipeline.write.annotate import Source
 
-SKIPPED_PREFIXES = ("~$", ".")  # Excel owner files, hidden and temporary files
-ARCHIVE_DIRS = ("已处理", "退回")
+Settled = tuple[Batch, list[FileOutcome], pd.DataFrame | None, list[int]]
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,10 @@ class RunOptions:
     as_of: date = field(default_factory=date.today)
     year: int | None = None  # None: the as-of date's year
     workers: int = field(default_factory=lambda: RunOptions.default_workers())
+    wait: bool = False  # wait for another run on the workspace to end instead of refusing
+    settle: float = 2.0  # seconds a file must be unmodified to be taken (unless a complete zip)
+    executor: str = "local"  # where workbooks are read: local processes or "dask"
+    scheduler: str | None = None  # the dask scheduler's address, with executor="dask"
 
     @staticmethod
     def default_workers() -> int:
@@ -52,7 +62,9 @@ class RunResult:
     outputs: list[Path]
     outcomes: list[FileOutcome]
     assessment: Assessment
-    skipped: list[str]
+    skipped: list[Left]  # left in the inbox for a later run
+    repeats: list[Repeat] = field(default_factory=list)  # content already in the ledger
+    received: int = 0  # files new to the ledger in this run
 
 
 def infer_period(as_of: date) -> Period:
@@ -62,24 +74,6 @@ def infer_period(as_of: date) -> Period:
     return Period.MID_YEAR if as_of.month <= 10 else Period.YEAR_END
 
 
-def inbox_files(inbox: Path) -> tuple[list[Path], list[str]]:
-    """Files to read, and the names left alone (owner files, hidden files) with the reason."""
-    if not inbox.is_dir():
-        raise PipelineError(
-            f"找不到收件箱目录 {inbox}：请先运行 `lianxi init` 或创建 inbox/ 文件夹"
-        )
-    files, skipped = [], []
-    for path in sorted(inbox.rglob("*")):
-        relative = path.relative_to(inbox)
-        if not path.is_file() or relative.parts[0] in ARCHIVE_DIRS:
-            continue
-        if path.name.startswith(SKIPPED_PREFIXES):
-            skipped.append(f"{relative}：临时文件或 Excel 正在打开时的锁定文件，已跳过")
-            continue
-        files.append(path)
-    return files, skipped
-
-
 def check_files(paths: list[Path], *, as_of: date, workers: int = 2) -> dict[str, list[Problem]]:
     """Every problem of each file on its own (no roster, no run year)."""
     batch = ingest([(str(p), str(p)) for p in paths], workers=workers)
@@ -87,26 +81,83 @@ def check_files(paths: list[Path], *, as_of: date, workers: int = 2) -> dict[str
 
 
 def run(options: RunOptions, progress: Callable[[FileRead], None] | None = None) -> RunResult:
+    """Archive and record what is new in the inbox, file it away, write outputs from the ledger.
+
+    Each step can be killed and the run started again: archiving is by content, the ledger
+    changes in transactions, moves are planned before they are made (tests/test_crash.py).
+    """
     rule_set = load_rules(options.rules, options.workspace / "rules")
-    paths, skipped = inbox_files(options.workspace / "inbox")
-    jobs = [(str(p), str(p.relative_to(options.workspace))) for p in paths]
-    batch = ingest(jobs, workers=options.workers, progress=progress)
+    inbox = inbox_dir(options.workspace)
+    reader = executor_for(options.executor, workers=options.workers, scheduler=options.scheduler)
+    with workspace_lock(options.workspace, wait=options.wait), Ledger(options.workspace) as ledger:
+        discard_parts(ledger.archive)
+        intake = take(inbox, ledger.archive, settle=options.settle)
+        checkpoint("archived")
+        fresh = ledger.fresh(intake.arrivals)
+        jobs = [(str(arrival.archived), display) for arrival, display in fresh]
+        repeats = ledger.record(intake.arrivals, ingest(jobs, progress=progress, executor=reader))
+        checkpoint("recorded")
+        settled = _settle(options, ledger)
+        checkpoint("settled")
+        file_away(ledger, {o.sha256: o for o in settled[1]}, intake.arrivals)
+        checkpoint("filed")
+        result = _assess_and_write(options, rule_set, settled, intake.left)
+    return replace(result, repeats=repeats, received=len(fresh))
+
+
+def rebuild(options: RunOptions) -> RunResult:
+    """Every output again from the ledger alone: no workbook is read, no inbox file is moved."""
+    rule_set = load_rules(options.rules, options.workspace / "rules")
+    require_ledger(options.workspace)
+    with workspace_lock(options.workspace, wait=options.wait), Ledger(options.workspace) as ledger:
+        return _assess_and_write(options, rule_set, _settle(options, ledger), [])
+
+
+def _settle(options: RunOptions, ledger: Ledger) -> Settled:
+    """Validate every file the ledger holds, decide each one's fate and record it."""
+    batch = ledger.batch()
     problems = validate(batch, as_of=options.as_of, year=options.run_year)
     roster = read_roster(batch, problems)
     outcomes, current = reconcile(batch, problems, roster)
+    ledger.record_outcomes(outcomes)
+    return batch, outcomes, roster, current
+
+
+def _assess_and_write(
+    options: RunOptions, rule_set: RuleSet, settled: Settled, skipped: list[Left]
+) -> RunResult:
+    batch, outcomes, roster, current = settled
     cadres, sheets = current_frames(batch, current)
+    sheets |= unit_forms(batch, outcomes)
     assessment = assess(
-        rule_set, options.run_period, options.run_year, options.as_of, cadres, sheets, roster
-    )
+        rule_set, options.run_period, options.run_year, options.as_of, cadres, sheets, roster,
+        locate=batch.locate,
+    )  # fmt: skip
+    assessment = follow_up(assessment, outcomes, roster)
     out_dir = options.workspace / "outbox" / f"{options.run_year}-{options.run_period.value}"
+    for leftover in out_dir.rglob(".*.tmp"):  # half-written by a killed run (we hold the lock)
+        leftover.unlink()
     outputs = write_outputs(
-        assessment, outcomes, out_dir, run_info=_run_info(options, outcomes, assessment, skipped)
-    )
+        assessment, outcomes, out_dir, run_info=_run_info(options, outcomes, assessment, skipped),
+        sources=workbook_sources(batch),
+    )  # fmt: skip
     return RunResult(out_dir, outputs, outcomes, assessment, skipped)
 
 
+def workbook_sources(batch: Batch) -> dict[str, Source]:
+    """Each recognised file's path as read and its fields' anchors, for the 批注回执."""
+    return {
+        str(row["display"]): Source(
+            Path(str(row["path"])), str(row["template_id"]),
+            {sheet: anchors[number] for sheet, anchors in batch.anchors.items() if number in anchors},
+        )
+        for number, row in batch.files.iterrows()
+        if isinstance(row["template_id"], str)
+    }  # fmt: skip
+
+
 def _run_info(
-    options: RunOptions, outcomes: list[FileOutcome], assessment: Assessment, skipped: list[str]
+    options: RunOptions, outcomes: list[FileOutcome], assessment: Assessment, skipped: list[Left]
 ) -> dict[str, object]:
     counts = {status.name.lower(): sum(o.status is status for o in outcomes) for status in Status}
     graded = assessment.cadres[assessment.cadres["grade"] != ""]

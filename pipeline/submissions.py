@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.forms.spec import LEDGER, ROSTER, Kind
+from pipeline.forms.spec import COUNTY_MONTHLY, LEDGER, ROSTER, Kind, Template
 from pipeline.ingest import Batch
 from pipeline.outcomes import FileOutcome, Status
 from pipeline.problems import Location, Problem, has_errors
@@ -42,6 +42,7 @@ def read_roster(batch: Batch, problems: dict[str, list[Problem]]) -> pd.DataFram
         "name": rows["姓名"], "unit": rows["单位"], "category": rows["干部类别"],
         "post": rows["职务"].fillna(""), "phone": rows["联系电话"].fillna(""),
         "assessed": rows["参加考核"] == "是",
+        "level": rows["职级"].fillna(""), "unit_type": rows["单位类别"].fillna(""),
     }).reset_index(drop=True)  # fmt: skip
 
 
@@ -110,9 +111,9 @@ def _outcome(
     errors = has_errors(list(problems))
     if f.template_id == ROSTER.id and not errors:
         status = Status.ROSTER
-    elif errors or f.template_id != LEDGER.id:
+    elif errors or f.template_id not in (LEDGER.id, COUNTY_MONTHLY.id):
         status = Status.RETURNED
-    elif f.number in chosen:
+    elif f.number in chosen or f.template_id == COUNTY_MONTHLY.id:  # unit forms merge by row
         status = Status.ACCEPTED_WITH_WARNINGS if problems else Status.ACCEPTED
     else:
         status = Status.SUPERSEDED
@@ -131,6 +132,7 @@ def current_frames(
         "file": batch.files.loc[current, "display"],
         "name": info["姓名"], "unit": info["单位"], "category": info["干部类别"],
         "post": info["职务"].fillna(""), "phone": info["联系电话"].fillna(""),
+        "level": info["职级"].fillna(""), "unit_type": info["单位类别"].fillna(""),
     }, index=pd.Index(current, name="_file"))  # fmt: skip
     sheets = {
         spec.name: _typed(batch.sheets[spec.name], spec.name, current)
@@ -140,10 +142,36 @@ def current_frames(
     return cadres, sheets
 
 
-def _typed(frame: pd.DataFrame, sheet: str, current: list[int]) -> pd.DataFrame:
+def unit_forms(batch: Batch, outcomes: list[FileOutcome]) -> dict[str, pd.DataFrame]:
+    """The accepted monthly county forms' rows (推动情况), each with its form's 对接部门.
+
+    A county's month reported in several files is taken from the newest (填报日期, then file time).
+    """
+    info_sheet, rows_sheet = (s.name for s in COUNTY_MONTHLY.sheets)
+    accepted = {
+        o.file for o in outcomes if o.status in (Status.ACCEPTED, Status.ACCEPTED_WITH_WARNINGS)
+    }
+    files = batch.files[
+        (batch.files["template_id"] == COUNTY_MONTHLY.id) & batch.files["display"].isin(accepted)
+    ]
+    info = batch.sheets[info_sheet].set_index("_file")
+    rows = _typed(batch.sheets[rows_sheet], rows_sheet, list(files.index), COUNTY_MONTHLY)
+    order = pd.DataFrame({
+        "unit": rows["_file"].map(info["对接部门"]), "county": rows["县（市、区）"],
+        "month": rows["月份"].dt.to_period("M"), "mtime": rows["_file"].map(files["mtime"]),
+        "fill": rows["_file"].map(info["填报日期"]).fillna(pd.Timestamp.min),
+    })  # fmt: skip
+    newest = order.sort_values(["fill", "mtime"], kind="stable")
+    kept = newest.drop_duplicates(["unit", "county", "month"], keep="last").index.sort_values()
+    return {rows_sheet: rows.loc[kept].assign(对接部门=order["unit"])}
+
+
+def _typed(
+    frame: pd.DataFrame, sheet: str, current: list[int], template: Template = LEDGER
+) -> pd.DataFrame:
     """Validated object columns as real dtypes: dates as datetime64, numbers as float64."""
     typed = frame[frame["_file"].isin(current)].copy()
-    for f in LEDGER.sheet(sheet).fields:
+    for f in template.sheet(sheet).fields:
         if f.kind is Kind.DATE:
             typed[f.name] = pd.to_datetime(typed[f.name])
         elif f.kind in (Kind.INTEGER, Kind.NUMBER):

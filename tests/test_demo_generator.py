@@ -300,5 +300,5 @@ def test_fill_roster(tmp_path: Path) -> None:
     sheet = workbook["干部名册"]
     header = [c.value for c in sheet[1]]
     assert {h: sheet.cell(row=2, column=i + 1).value for i, h in enumerate(header)} == {
-        **row, "职务": None}  # fmt: skip
+        **row, "职务": None, "职级": None, "单位类别": None}  # fmt: skip
     assert workbook[META_SHEET]["B1"].value == "roster"

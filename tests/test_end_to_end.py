@@ -289,7 +289,7 @@ def test_impossible_date_returns_the_file_with_its_cell(lifecycle: RunResult) ->
     assert cell == "A5"
     folder = lifecycle.out_dir.parents[1] / STAGE_DIR / "回执"
     assert folder == lifecycle.out_dir / "回执"
-    found = [p for p in folder.iterdir() if p.name.startswith("刘洋")]
+    found = [p for p in folder.glob("*.txt") if p.name.startswith("刘洋")]
     assert len(found) == 1, sorted(p.name for p in folder.iterdir())
     text = found[0].read_text(encoding="utf-8-sig")
     assert f"活动记录!{cell}" in text
@@ -416,7 +416,7 @@ def twins(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunResult, dict[str
 def test_messy_file_is_messy_as_written(twins: tuple[RunResult, dict[str, dict[str, Any]]]) -> None:
     """Guard for the test itself: the messy values really are text in the file."""
     result, _ = twins
-    ws = load_workbook(result.out_dir.parents[1] / "inbox" / "王五.xlsx")["活动记录"]
+    ws = load_workbook(result.out_dir.parents[1] / "inbox" / "已处理" / "王五.xlsx")["活动记录"]
     column = {c.value: c.column_letter for c in ws[1]}
     dates = [ws[f"{column['日期']}{r}"].value for r in (2, 3, 4)]
     assert dates[0].startswith("2026年") and "." in dates[1] and "/" in dates[2]

@@ -28,7 +28,8 @@ from pipeline.write.method import (
 )
 from pipeline.write.ranking import write_ranking
 
-SHEETS = ["干部排名", "单位排名", "约谈名单", "未报送名单", "方法说明"]
+SHEETS = ["驾驶舱", "干部排名", "单位排名", "约谈名单", "未报送名单", "催交", "进度预警",
+          "方法说明"]  # fmt: skip
 RULES = RULE_SET.rules_for(Period.YEAR_END)
 RED, AMBER = "FFFFC7CE", "FFFFEB9C"
 

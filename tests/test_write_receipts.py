@@ -116,7 +116,7 @@ def test_write_outputs_writes_everything_and_only_needed_receipts(tmp_path: Path
                           run_info=run_info, filing_unit="团市委")  # fmt: skip
     names = sorted(p.relative_to(out).as_posix() for p in paths)
     assert names == ["run.json", "回执/张明.回执.txt", "回执/李华.回执.txt", "回执清单.xlsx",
-                     "排名.xlsx", "汇总表.xlsx"]  # fmt: skip
+                     "排名.xlsx", "汇总表.xlsx", "通报.html"]  # fmt: skip
     assert not stale.exists()
     assert json.loads((out / "run.json").read_text(encoding="utf-8")) == run_info
     assert "阶段" in (out / "run.json").read_text(encoding="utf-8")

@@ -11,9 +11,14 @@ import click
 from pipeline import __version__
 from pipeline.cli.check import check
 from pipeline.cli.demo import demo
+from pipeline.cli.history import history
+from pipeline.cli.init import init
+from pipeline.cli.rebuild import rebuild
 from pipeline.cli.rules import rules
 from pipeline.cli.run import run
 from pipeline.cli.templates import templates
+from pipeline.cli.watch import watch
+from pipeline.cli.withdraw import withdraw
 from pipeline.errors import PipelineError
 
 
@@ -52,5 +57,5 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
-for command in (run, check, demo, templates, rules):
+for command in (run, check, demo, templates, rules, init, history, withdraw, rebuild, watch):
     main.add_command(command)

@@ -9,7 +9,9 @@ from typing import Any
 
 import click
 
+from pipeline.ingest.executors import EXECUTORS
 from pipeline.rules.model import Period
+from pipeline.runner import RunOptions
 
 
 def _parse_period(ctx: click.Context, param: click.Parameter, value: str | None) -> Period | None:
@@ -56,6 +58,32 @@ workers = click.option(
     "--workers", type=click.IntRange(1, 64),
     help="并行读取文件的进程数；默认为 CPU 核数。 / Reader processes (default: CPU count).",
 )  # fmt: skip
+
+
+executor = click.option(
+    "--executor", type=click.Choice(EXECUTORS), default="local", show_default=True,
+    help="读取文件的方式：本机进程（local）或 dask 集群（dask，需 --scheduler）。 / Read workbooks in local processes or on a dask.distributed cluster.",
+)  # fmt: skip
+scheduler = click.option(
+    "--scheduler", metavar="ADDRESS",
+    help="dask 调度器地址，如 tcp://10.0.0.5:8786（与 --executor dask 同用）。 / The dask scheduler's address, with --executor dask.",
+)  # fmt: skip
+wait = click.option(
+    "--wait", is_flag=True,
+    help="另一个 lianxi 正在处理此工作目录时排队等待，而不是立即退出。 / Wait for another run on the workspace to end instead of refusing.",
+)  # fmt: skip
+
+
+def build_run_options(
+    workspace: Path, rules: str, period: Period | None, as_of: date | None, year: int | None,
+    workers: int | None, *, wait: bool = False, executor: str = "local", scheduler: str | None = None,
+) -> RunOptions:  # fmt: skip
+    """RunOptions from the parsed `run_options` (and `--wait`, `--executor`), defaults filled in."""
+    return RunOptions(
+        workspace, rules, period, as_of=as_of or date.today(), year=year,
+        workers=workers or RunOptions.default_workers(), wait=wait, executor=executor,
+        scheduler=scheduler,
+    )  # fmt: skip
 
 
 def run_options(command: Callable[..., Any]) -> Callable[..., Any]:

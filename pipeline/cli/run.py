@@ -7,20 +7,23 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.options import run_options
+from pipeline.cli.options import build_run_options, executor, run_options, scheduler, wait
 from pipeline.cli.render import echo_outcomes, progress
+from pipeline.inbox import candidates, inbox_dir
 from pipeline.rules.model import Period
-from pipeline.runner import RunOptions, RunResult, inbox_files
+from pipeline.runner import RunOptions, RunResult
 from pipeline.runner import run as run_pipeline
 
 
 def execute(options: RunOptions) -> RunResult:
     """Run with a progress bar and print the summary; shared by `run` and `demo`."""
-    files, _ = inbox_files(options.workspace / "inbox")
-    with progress(len(files)) as tick:
+    with progress(len(candidates(inbox_dir(options.workspace)))) as tick:
         result = run_pipeline(options, progress=tick)
     for note in result.skipped:
         click.echo(f"跳过：{note}")
+    for repeat in result.repeats:
+        click.echo(f"重复：{repeat}")
+    click.echo(f"本次新收到 {result.received} 个文件")
     echo_outcomes(result.outcomes)
     returned = [o for o in result.outcomes if o.status.name == "RETURNED"]
     if returned:
@@ -36,6 +39,9 @@ def execute(options: RunOptions) -> RunResult:
     help="处理收件箱中的全部文件，生成汇总表、排名和回执。 / Process the inbox and write the outbox."
 )
 @run_options
+@wait
+@executor
+@scheduler
 def run(
     workspace: Path,
     rules: str,
@@ -43,13 +49,13 @@ def run(
     as_of: date | None,
     year: int | None,
     workers: int | None,
+    wait: bool,
+    executor: str,
+    scheduler: str | None,
 ) -> None:
-    options = RunOptions(
-        workspace,
-        rules,
-        period,
-        as_of=as_of or date.today(),
-        year=year,
-        workers=workers or RunOptions.default_workers(),
+    execute(
+        build_run_options(
+            workspace, rules, period, as_of, year, workers, wait=wait, executor=executor,
+            scheduler=scheduler,
+        )
     )
-    execute(options)

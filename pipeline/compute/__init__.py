@@ -5,6 +5,8 @@ Pure pandas: no paths, no workbooks, no printing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -12,25 +14,38 @@ import pandas as pd
 from pipeline.compute import digest
 from pipeline.compute.assessment import CADRE_COLUMNS, MISSING_COLUMNS, Assessment
 from pipeline.compute.grading import cap_unit, propose, rank
-from pipeline.compute.scoring import applicable_rules, score_rules, weighted_scores
-from pipeline.rules.model import Period, RuleSet
+from pipeline.compute.metrics import Calendar
+from pipeline.compute.pace import pace
+from pipeline.compute.reminders import chase, deadline
+from pipeline.compute.scoring import applicable_rules, score_rules, weighted_scores, with_attributes
+from pipeline.compute.units import all_units, score_units
+from pipeline.compute.violations import Locate, find_violations
+from pipeline.outcomes import FileOutcome
+from pipeline.rules.model import Period, RuleSet, Scope
 
-__all__ = ["Assessment", "assess"]
+__all__ = ["Assessment", "assess", "follow_up"]
 
 
 def assess(
     rule_set: RuleSet, period: Period, year: int, as_of: date,
     cadres: pd.DataFrame, sheets: dict[str, pd.DataFrame], roster: pd.DataFrame | None,
+    *, locate: Locate | None = None,
 ) -> Assessment:  # fmt: skip
     """Assess the current submissions.
 
     `cadres` is indexed by file number with columns submission, file, name, unit, category,
     post, phone; `sheets` are the ledger's table sheets (typed, with `_file`); `roster` has
     name, unit, category, post, phone and assessed (bool), or is None when no roster was given.
+    Both may carry level (职级) and unit_type (单位类别). `sheets` may hold the unit forms' rows
+    (推动情况, with 对接部门); `locate` maps a violating row back to its cell.
     """
     rules = applicable_rules(rule_set.rules, period, as_of, year)
-    cadres = _with_roster(cadres, roster, rule_set)
+    cadres = with_attributes(_with_roster(cadres, roster, rule_set), roster)
     results = score_rules(rules, cadres, sheets, period, as_of, year)
+    violations = find_violations(rules, cadres, sheets, results, as_of, year, locate)
+    unit_rules = applicable_rules(rule_set.rules, period, as_of, year, Scope.UNIT)
+    units = all_units(cadres, roster, sheets)
+    unit_results = score_units(unit_rules, cadres, sheets, units, period, Calendar(year, as_of))
     cadres["score"] = weighted_scores(results).reindex(cadres.index).fillna(1.0)
     cadres["unmet"] = _unmet(results, cadres.index)
     graded = period in rule_set.grading.periods
@@ -48,7 +63,17 @@ def assess(
         units=_units(cadres, roster, rule_set, graded),
         interviews=cadres[graded & (cadres["grade"] == interview)][list(CADRE_COLUMNS)].reset_index(drop=True),
         missing=_missing(cadres, roster),
+        unit_rules=unit_rules, unit_results=unit_results, violations=violations,
     )  # fmt: skip
+
+
+def follow_up(
+    assessment: Assessment, outcomes: Sequence[FileOutcome], roster: pd.DataFrame | None
+) -> Assessment:
+    """The assessment with its 催交 lists, reporting rates and 进度预警 added."""
+    due = deadline(assessment.rule_set, assessment.period, assessment.year)
+    lists = chase(outcomes, roster, assessment.cadres, due, assessment.as_of)
+    return replace(assessment, chase=lists, pace=pace(assessment))
 
 
 def _with_roster(

@@ -5,11 +5,12 @@ Column names are English identifiers here; the writers give them their Chinese h
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
 
+from pipeline.compute.reminders import Chase
 from pipeline.rules.model import Period, Rule, RuleSet
 
 CADRE_COLUMNS = (
@@ -47,6 +48,27 @@ UNIT_COLUMNS = (
 
 MISSING_COLUMNS = ("name", "unit", "category", "post", "phone")
 
+UNIT_RESULT_COLUMNS = (
+    "unit", "rule_id", "title", "unit_label",  # one row per unit and unit-level rule (scope: unit)
+    "actual", "required_min", "required_max", "met", "attainment",  # as in RESULT_COLUMNS
+)  # fmt: skip
+
+VIOLATION_COLUMNS = (
+    "submission", "name", "unit", "rule_id", "title",
+    "location",  # str: "inbox/张明.xlsx:活动记录!E12", the cell of the figure that breaks the rule
+    "date",  # Timestamp or NaT: the row's date
+    "activity",  # str: the row's 活动类型 ("" on sheets without one)
+    "found",  # float or NaN: the figure (e.g. 青年人数 + 团干部人数); NaN when the row is barred
+    "clause",  # str: the rule's clause
+)  # fmt: skip
+
+PACE_COLUMNS = (
+    "file", "unit", "name", "rule_id", "title", "unit_label",
+    "actual", "required",  # float: so far; the yearly minimum for this cadre
+    "projected", "shortfall",  # float: at the current pace by the year-end deadline; the gap
+    "message",  # str: "…：按当前进度，年底（11月30日）预计 7/10 次，差 3 次"
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Assessment:
@@ -61,3 +83,14 @@ class Assessment:
     units: pd.DataFrame  # UNIT_COLUMNS (grade columns follow the rule set's grades)
     interviews: pd.DataFrame  # the cadres (CADRE_COLUMNS) whose grade is the interview grade
     missing: pd.DataFrame  # MISSING_COLUMNS: on the roster, assessed, and no accepted submission
+    chase: Chase | None = None  # 催交 lists and reporting rates (compute.follow_up)
+    pace: pd.DataFrame = field(  # PACE_COLUMNS: quotas projected to be missed (compute.follow_up)
+        default_factory=lambda: pd.DataFrame(columns=list(PACE_COLUMNS))
+    )
+    unit_rules: tuple[Rule, ...] = ()  # the unit-level rules (scope: unit) applied this period
+    unit_results: pd.DataFrame = field(  # UNIT_RESULT_COLUMNS
+        default_factory=lambda: pd.DataFrame(columns=list(UNIT_RESULT_COLUMNS))
+    )
+    violations: pd.DataFrame = field(  # VIOLATION_COLUMNS: every prohibited row, located
+        default_factory=lambda: pd.DataFrame(columns=list(VIOLATION_COLUMNS))
+    )

@@ -8,21 +8,42 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from pipeline.compute.metrics import measure
-from pipeline.rules.model import Period, Rule
+from pipeline.compute.metrics import Calendar, Measure, Setting, measure
+from pipeline.rules.model import Bounds, MetricKind, Period, Rule, Scope
+
+# The cadre attributes a rule may select by, and the `cadres` columns that hold them.
+ATTRIBUTE_COLUMNS = {"干部类别": "category", "职级": "level", "单位类别": "unit_type"}
+POINTS_SHEET, POINT_NAME = "基层联系点", "联系点名称"
+RESULT_FIELDS = ["_file", "rule_id", "title", "unit_label", "actual", "required_min",
+                 "required_max", "weight"]  # fmt: skip
 
 
 def year_fraction(as_of: date, year: int) -> float:
     """Share of the year elapsed at the as-of date, for pro-rating accumulating quotas."""
-    start, end = date(year, 1, 1), date(year, 12, 31)
-    clamped = min(max(as_of, start), end)
-    return ((clamped - start).days + 1) / ((end - start).days + 1)
+    return window_fraction(as_of, date(year, 1, 1), date(year, 12, 31))
+
+
+def window_fraction(as_of: date, start: date, end: date) -> float:
+    """Share of a date window (both ends included) elapsed at the as-of date."""
+    if as_of < start:
+        return 0.0
+    return ((min(as_of, end) - start).days + 1) / ((end - start).days + 1)
+
+
+def rule_fraction(rule: Rule, period: Period, calendar: Calendar) -> float:
+    """How much of an accumulating quota is due: the elapsed share of the rule's window
+    (or of the year) at mid-year; all of it otherwise."""
+    if period is not Period.MID_YEAR or not rule.prorate:
+        return 1.0
+    start = calendar.day(rule.metric.since) or pd.Timestamp(date(calendar.year, 1, 1))
+    end = calendar.day(rule.metric.until) or pd.Timestamp(date(calendar.year, 12, 31))
+    return window_fraction(calendar.as_of, start.date(), end.date())
 
 
 def applicable_rules(
-    rules: tuple[Rule, ...], period: Period, as_of: date, year: int
+    rules: tuple[Rule, ...], period: Period, as_of: date, year: int, scope: Scope = Scope.CADRE
 ) -> tuple[Rule, ...]:
-    """The period's rules, less those whose due day has not come (mid-year and filing only)."""
+    """The period's rules of a scope, less those whose due day has not come (before year-end)."""
 
     def due_yet(rule: Rule) -> bool:
         return (
@@ -31,7 +52,27 @@ def applicable_rules(
             or as_of >= date.fromisoformat(f"{year}-{rule.due}")
         )
 
-    return tuple(r for r in rules if period in r.periods and due_yet(r))
+    return tuple(r for r in rules if r.scope is scope and period in r.periods and due_yet(r))
+
+
+def attributes(cadres: pd.DataFrame) -> list[dict[str, str]]:
+    """Each cadre's attributes by their Chinese names ("" where unknown)."""
+    columns = {name: column for name, column in ATTRIBUTE_COLUMNS.items() if column in cadres}
+    frame = cadres[list(columns.values())].fillna("").astype(str)
+    return [dict(zip(columns, row, strict=True)) for row in frame.itertuples(index=False)]
+
+
+def with_attributes(cadres: pd.DataFrame, roster: pd.DataFrame | None) -> pd.DataFrame:
+    """职级 and 单位类别 for every cadre: the roster's where it gives them, else the ledger's."""
+    keys = pd.MultiIndex.from_frame(cadres[["unit", "name"]])
+    listed = roster.set_index(["unit", "name"]) if roster is not None else None
+    for column in ("level", "unit_type"):
+        own = cadres[column].fillna("") if column in cadres else pd.Series("", index=cadres.index)
+        if listed is not None and column in listed:
+            clerk = pd.Series(listed[column].reindex(keys).fillna("").to_numpy(), index=own.index)
+            own = clerk.where(clerk != "", own)
+        cadres = cadres.assign(**{column: own.astype(str)})
+    return cadres
 
 
 def score_rules(
@@ -39,60 +80,85 @@ def score_rules(
     period: Period, as_of: date, year: int,
 ) -> pd.DataFrame:  # fmt: skip
     """One row per cadre (indexed by `_file` in `cadres`) and rule that applies to them."""
-    fraction = year_fraction(as_of, year) if period is Period.MID_YEAR else 1.0
+    calendar = Calendar(year, as_of)
+    setting = Setting(calendar, points=_points(sheets, cadres.index))
+    who = attributes(cadres)
     parts = []
     for rule in rules:
-        actual = measure(rule.metric, sheets, cadres.index, year, as_of)
-        bounds = cadres["category"].map(lambda c, r=rule: r.required.for_value(c))
+        rows = sheets[rule.metric.sheet].assign(_key=lambda f: f["_file"])
+        measured = measure(rule.metric, rows, cadres.index, setting)
+        low, high, applies = cadre_bounds(
+            rule, who, measured, rule_fraction(rule, period, calendar)
+        )
         part = pd.DataFrame({"_file": cadres.index, "rule_id": rule.id, "title": rule.title,
-                             "unit_label": rule.unit, "actual": actual.to_numpy()})  # fmt: skip
-        part["required_min"] = [_scaled(b.minimum if b else None, rule, fraction) for b in bounds]
-        part["required_max"] = [
-            b.maximum if b and b.maximum is not None else np.nan for b in bounds
-        ]
-        part["weight"] = rule.weight
-        parts.append(part[bounds.notna().to_numpy()])
+                             "unit_label": rule.unit, "actual": measured.actual.to_numpy(),
+                             "_high": measured.high.to_numpy(), "required_min": low,
+                             "required_max": high, "weight": rule.weight})  # fmt: skip
+        parts.append(part[applies])
     results = pd.concat(parts, ignore_index=True) if parts else _empty()
-    return _attain(results)
+    return attain(results)
 
 
-def _scaled(minimum: float | None, rule: Rule, fraction: float) -> float:
+def cadre_bounds(
+    rule: Rule, who: list[dict[str, str]], measured: Measure, fraction: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each cadre's (minimum, maximum, whether the rule applies to them)."""
+    applies = np.array([rule.applies(a) for a in who], dtype=bool)
+    if rule.required is None:
+        implied = implied_bounds(rule, measured)
+        bounds: list[Bounds | None] = [implied] * len(who)
+    else:
+        bounds = [rule.required.for_cadre(a) for a in who]
+    applies &= np.array([b is not None for b in bounds], dtype=bool)
+    low = [scaled(b.minimum if b else None, fraction) for b in bounds]
+    high = [b.maximum if b and b.maximum is not None else np.nan for b in bounds]
+    return np.array(low, dtype=float), np.array(high, dtype=float), applies
+
+
+def implied_bounds(rule: Rule, measured: Measure) -> Bounds:
+    """Coverage: every period ended so far; a prohibition: no violation at all."""
+    if rule.metric.kind is MetricKind.COVERAGE:
+        return Bounds(minimum=float(measured.periods or 0))
+    return Bounds(maximum=0.0)
+
+
+def scaled(minimum: float | None, fraction: float) -> float:
+    """A minimum pro-rated to the elapsed share, rounded up to a whole figure."""
     if minimum is None:
         return np.nan
-    return math.ceil(minimum * fraction) if rule.prorate and fraction < 1 else minimum
+    return math.ceil(minimum * fraction - 1e-9) if fraction < 1 else minimum
 
 
-def _attain(results: pd.DataFrame) -> pd.DataFrame:
-    low, high, actual = results["required_min"], results["required_max"], results["actual"]
-    below = low.notna() & (actual < low)
-    above = high.notna() & (actual > high)
+def _points(sheets: dict[str, pd.DataFrame], files: pd.Index) -> pd.DataFrame:
+    points = sheets.get(POINTS_SHEET)
+    if points is None:
+        return pd.DataFrame(columns=["_key", "_point"])
+    points = points[points["_file"].isin(files)]
+    return pd.DataFrame({"_key": points["_file"], "_point": points[POINT_NAME]})
+
+
+def attain(results: pd.DataFrame) -> pd.DataFrame:
+    """met and attainment; a figure above its maximum shows the offending (largest) figure."""
+    low, high = results["required_min"], results["required_max"]
+    largest = results["_high"] if "_high" in results else results["actual"]
+    below = low.notna() & (results["actual"] < low)
+    above = high.notna() & (largest > high) & ~below
+    actual = results["actual"].where(~above, largest)
     attainment = pd.Series(1.0, index=results.index)
     attainment[below] = (actual[below] / low[below]).clip(upper=1.0)
     attainment[above] = (high[above] / actual[above]).clip(upper=1.0)
-    return results.assign(met=~(below | above), attainment=attainment.fillna(0.0))
+    done = results.drop(columns=["_high"], errors="ignore")
+    return done.assign(actual=actual, met=~(below | above), attainment=attainment.fillna(0.0))
 
 
 def weighted_scores(results: pd.DataFrame) -> pd.Series:
     """Weighted mean attainment per `_file`; a cadre with no applicable rule scores 1."""
     weighted = (results["attainment"] * results["weight"]).groupby(results["_file"]).sum()
     weights = results["weight"].groupby(results["_file"]).sum()
-    return (weighted / weights).round(6)
+    return (weighted / weights.where(weights > 0)).fillna(1.0).round(6)
 
 
 def _empty() -> pd.DataFrame:
-    columns = [
-        "_file",
-        "rule_id",
-        "title",
-        "unit_label",
-        "actual",
-        "required_min",
-        "required_max",
-        "weight",
-    ]
-    return pd.DataFrame(
-        {
-            c: pd.Series(dtype=float if c.startswith(("act", "req", "wei")) else object)
-            for c in columns
-        }
-    )
+    numeric = ("actual", "_high", "required_min", "required_max", "weight")
+    columns = [*RESULT_FIELDS, "_high"]
+    return pd.DataFrame({c: pd.Series(dtype=float if c in numeric else object) for c in columns})

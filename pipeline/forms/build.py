@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +13,9 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline.forms.spec import META_SHEET, TEMPLATES, Field, Kind, Sheet, Template
+from pipeline.forms.validations import DEFAULT_HINTS, Validation, validations_for
 
 INSTRUCTIONS_SHEET = "填写说明"
-REQUIRED = "（必填）"
 FOOTER = "&C第 &P 页，共 &N 页"
 A4 = 9
 LANDSCAPE_WIDTH = 90  # total column width (characters) beyond which A4 portrait is too narrow
@@ -27,44 +27,7 @@ WORKBOOK_OPTIONS = {
 }
 PHONE_WORDS = ("电话", "联系方式")
 
-DEFAULT_HINTS = {
-    Kind.TEXT: "",
-    Kind.CHOICE: "请从下拉列表中选择",
-    Kind.DATE: "请填写日期，如 2026-03-05",
-    Kind.INTEGER: "请填写不小于 0 的整数",
-    Kind.NUMBER: "请填写不小于 0 的数字",
-    Kind.YEAR: "请填写四位年份，如 2026",
-}
-
-RULES: dict[Kind, dict[str, Any]] = {
-    Kind.CHOICE: {"validate": "list", "error_message": "请从下拉列表中选择"},
-    Kind.DATE: {
-        "validate": "date",
-        "criteria": "between",
-        "minimum": date(2000, 1, 1),
-        "maximum": date(2100, 12, 31),
-        "error_message": "请填写 2000-01-01 至 2100-12-31 之间的日期，如 2026-03-05",
-    },
-    Kind.INTEGER: {
-        "validate": "integer",
-        "criteria": ">=",
-        "value": 0,
-        "error_message": DEFAULT_HINTS[Kind.INTEGER],
-    },
-    Kind.NUMBER: {
-        "validate": "decimal",
-        "criteria": ">=",
-        "value": 0,
-        "error_message": DEFAULT_HINTS[Kind.NUMBER],
-    },
-    Kind.YEAR: {
-        "validate": "integer",
-        "criteria": "between",
-        "minimum": 2000,
-        "maximum": 2100,
-        "error_message": "请填写 2000 至 2100 之间的四位年份，如 2026",
-    },
-}
+XLSXWRITER_KINDS = {"whole": "integer"}  # the validations' kind names are Excel's
 
 
 @dataclass(frozen=True)
@@ -188,9 +151,8 @@ def _write_table(worksheet: Worksheet, sheet: Sheet, styles: _Styles) -> None:
     for column, field in enumerate(sheet.fields):
         worksheet.write_string(0, column, field.name, styles.label(field))
         worksheet.set_column(column, column, field.width, styles.value(field))
-        options = _validation(field)
-        if options:
-            worksheet.data_validation(1, column, sheet.rows, column, options)
+    for column, validation in validations_for(sheet):
+        worksheet.data_validation(1, column, sheet.rows, column, _options(validation))
     worksheet.freeze_panes(1, 0)
     worksheet.autofilter(0, 0, sheet.rows, last_column)
     worksheet.repeat_rows(0)
@@ -204,32 +166,27 @@ def _write_key_value(worksheet: Worksheet, sheet: Sheet, styles: _Styles) -> Non
     for row, field in enumerate(sheet.fields):
         worksheet.write_string(row, 0, field.name, styles.label(field))
         worksheet.write_blank(row, 1, None, styles.value(field))
-        options = _validation(field)
-        if options:
-            worksheet.data_validation(row, 1, row, 1, options)
+    for row, validation in validations_for(sheet):
+        worksheet.data_validation(row, 1, row, 1, _options(validation))
     _set_print(worksheet, landscape=False)
 
 
-def _validation(field: Field) -> dict[str, Any] | None:
-    """The xlsxwriter data-validation options for a field's cells, or None if it needs none."""
-    message = _input_message(field)
-    if field.kind is Kind.TEXT:
-        return {"validate": "any", **_prompt(field, message)} if message else None
-    options = {**RULES[field.kind], **_prompt(field, message), "error_title": field.name}
-    if field.kind is Kind.CHOICE:
-        options["source"] = list(field.choices)
+def _options(validation: Validation) -> dict[str, Any]:
+    """The xlsxwriter data-validation options of a validation description."""
+    v = validation
+    options: dict[str, Any] = {"validate": XLSXWRITER_KINDS.get(v.kind, v.kind)}
+    if v.kind == "list":
+        options["source"] = list(v.choices)
+    elif v.between:
+        options |= {"criteria": "between", "minimum": v.minimum, "maximum": v.maximum}
+    elif v.minimum is not None:
+        options |= {"criteria": ">=", "value": v.minimum}
+    if v.error:
+        options["error_message"] = v.error
+    options |= {"input_title": v.field, "input_message": v.prompt}
+    if v.kind != "any":
+        options["error_title"] = v.field
     return options
-
-
-def _prompt(field: Field, message: str) -> dict[str, str]:
-    """The input message shown when one of the field's cells is selected."""
-    return {"input_title": field.name, "input_message": message}
-
-
-def _input_message(field: Field) -> str:
-    """The hint shown when a cell is selected, ending in （必填） for required fields."""
-    message = field.hint or DEFAULT_HINTS[field.kind]
-    return f"{message}{REQUIRED}" if field.required else message
 
 
 def _write_meta(worksheet: Worksheet, template: Template) -> None:

@@ -16,11 +16,15 @@ TASK_CATEGORIES = ("理论宣讲", "交流谈心", "调查研究", "推动工作
 CONTACT_POINT_TYPES = ("团支部", "青春驿站", "青年社会组织", "青年网络组织", "社区团支部", "其他")
 ACTIVITY_TYPES = (
     "理论宣讲", "主题团课", "走访基层", "集体座谈", "个别谈心", "调研", "调研报告", "推动工作",
-    "线上互动", "线下活动", "驻点", "社区报到", "志愿服务", "开放日", "结对帮扶",
+    "线上互动", "线下活动", "驻点", "社区报到", "志愿服务", "开放日", "结对帮扶", "党政沟通",
 )  # fmt: skip
 YOUTH_FIELDS = ("企业", "农村", "机关", "学校", "街道社区", "社会组织", "新媒体", "其他")
 CONTACT_CHANNELS = ("线上", "线下")
 YES_NO = ("是", "否")
+# Who the cadre is, where a document sets different quotas (optional everywhere)
+CADRE_LEVELS = ("书记处", "局处级", "科级", "一般干部", "团支部负责人")
+UNIT_TYPES = ("团的领导机关", "团员青年较多的单位", "其他单位")
+YOUTH_KINDS = ("普通青年", "基层团干部", "青年人才", "困难青少年")
 
 META_SHEET = "_lianxi"
 """Hidden sheet holding the template id (B1) and version (B2): how ingest recognises a form."""
@@ -101,6 +105,10 @@ BASIC_INFO = Sheet(
         Field("联系电话", hint="手机或座机号码，座机请带区号"),
         Field("年度", Kind.YEAR, required=True, hint="填写四位年份，如 2026"),
         Field("填报日期", Kind.DATE, hint="本次报送的日期，如 2026-06-28"),
+        Field("职级", Kind.CHOICE, choices=CADRE_LEVELS, optional_column=True,
+              hint="选填，从下拉列表选择：书记处、局处级、科级、一般干部或团支部负责人"),
+        Field("单位类别", Kind.CHOICE, choices=UNIT_TYPES, optional_column=True,
+              hint="选填，从下拉列表选择：团的领导机关、团员青年较多的单位或其他单位"),
     ),
 )  # fmt: skip
 
@@ -164,6 +172,10 @@ YOUTH_ROSTER = Sheet(
         Field("最近联系日期", Kind.DATE, width=14),
         Field("重点联系", Kind.CHOICE, choices=YES_NO, width=10,
               hint="是否为重点联系青年（每名干部 7—10 名）"),
+        Field("联系点", width=24, optional_column=True,
+              hint="选填：该青年所在的基层联系点，与“基层联系点”表中的名称一致"),
+        Field("青年类别", Kind.CHOICE, choices=YOUTH_KINDS, width=12, optional_column=True,
+              hint="选填，从下拉列表选择：普通青年、基层团干部、青年人才或困难青少年"),
     ),
 )  # fmt: skip
 
@@ -179,6 +191,10 @@ CADRE_ROSTER = Sheet(
         Field("参加考核", Kind.CHOICE, required=True, choices=YES_NO, width=10,
               hint="本年度是否参加联系青年工作考核"),
         Field("联系电话", width=16, optional_column=True, hint="用于催交提醒"),
+        Field("职级", Kind.CHOICE, choices=CADRE_LEVELS, width=12, optional_column=True,
+              hint="选填：书记处、局处级、科级、一般干部或团支部负责人"),
+        Field("单位类别", Kind.CHOICE, choices=UNIT_TYPES, width=16, optional_column=True,
+              hint="选填：团的领导机关、团员青年较多的单位或其他单位"),
     ),
 )  # fmt: skip
 
@@ -196,6 +212,7 @@ LEDGER = Template(
         "日期请填写为日期格式，如 2026-03-05；人数填写整数；时长以天为单位，可填 0.5。",
         "有下拉列表的单元格请从列表中选择，不要自行输入其他文字。",
         "不要合并单元格，不要在单元格中使用公式。",
+        "“职级”“单位类别”和联系青年名册的“联系点”“青年类别”为选填：所用考核规则按其区分要求时填写。",
         "依据：宝市团发〔2018〕84号《加强和完善团的领导机关干部密切联系青年机制实施方案》。",
     ),
 )
@@ -214,4 +231,76 @@ ROSTER = Template(
     ),
 )
 
-TEMPLATES: dict[str, Template] = {t.id: t for t in (LEDGER, ROSTER)}
+# 团粤办发〔2019〕16号 附件1: the cities the departments are paired with
+GUANGDONG_CITIES = ("广州", "深圳", "珠海", "汕头", "佛山", "韶关", "河源", "梅州", "惠州", "汕尾",
+                    "东莞", "中山", "江门", "阳江", "湛江", "茂名", "肇庆", "清远", "潮州", "揭阳",
+                    "云浮")  # fmt: skip
+
+COUNTY_INFO = Sheet(
+    "填报信息",
+    key_value=True,
+    fields=(
+        Field("对接部门", required=True, compact=True,
+              hint="驻点部门全称，与本部门干部台账“单位”一致，如：组织部"),
+        Field("对接地市", Kind.CHOICE, required=True, choices=GUANGDONG_CITIES,
+              hint="从下拉列表选择对接的地级以上市（团粤办发〔2019〕16号附件1）"),
+        Field("经办团干", hint="填写经办人姓名"),
+        Field("联系电话", hint="手机或座机号码，座机请带区号"),
+        Field("年度", Kind.YEAR, required=True, hint="填写四位年份，如 2026"),
+        Field("填报日期", Kind.DATE, hint="本次报送的日期，如 2026-04-30"),
+    ),
+)  # fmt: skip
+
+COUNTY_REPORT = Sheet(
+    "推动情况",
+    dated_by="月份",
+    unique_by=("月份", "县（市、区）"),
+    rows=200,
+    fields=(
+        Field("月份", Kind.DATE, required=True, width=12,
+              hint="所报月份的最后一天，如 2026-04-30；每个县（区）每月一行"),
+        Field("县（市、区）", required=True, compact=True, width=14),
+        Field("该地区无团干团支部数量", Kind.INTEGER, width=12),
+        Field("本月实地抽查团支部数量", Kind.INTEGER, width=12),
+        Field("实地抽查团支部名称", width=28),
+        Field("未建支部微信群或群内团员不足3/4的支部数量", Kind.INTEGER, width=14),
+        Field("未建微信群或团员不足3/4的支部名称", width=24),
+        Field("书记不会操作智慧团建系统的支部数量", Kind.INTEGER, width=14),
+        Field("书记不会操作智慧团建系统的支部名称", width=24),
+        Field("被抽查团支部团员对活动的评价", width=28, hint="包括活动名称和照片名称，可附页"),
+        Field("抓实团支部书记履责经验", width=28, hint="需实地核实，可附页"),
+        Field("推动建团非公企业任务底数", Kind.INTEGER, width=12),
+        Field("推动建团社会组织任务底数", Kind.INTEGER, width=12),
+        Field("本月新建团非公企业数", Kind.INTEGER, width=12),
+        Field("本月新增非公企业团员数", Kind.INTEGER, width=12),
+        Field("本月新建团社会组织数", Kind.INTEGER, width=12),
+        Field("本月新增社会组织团员数", Kind.INTEGER, width=12),
+        Field("典型非公企业或社会组织团组织名称", width=24),
+        Field("典型团组织建设经验", width=28, hint="可附页"),
+        Field("团员注册志愿者比例（%）", Kind.NUMBER, width=12, maximum=100,
+              hint="截至本月底，0 至 100 的数字，如 92.5"),
+        Field("团员年人均服务次数", Kind.NUMBER, width=12, maximum=365, hint="本年度截至本月底"),
+        Field("团员年人均服务时长（小时）", Kind.NUMBER, width=12, maximum=2000,
+              hint="本年度截至本月底，单位为小时"),
+        Field("基层青年意见", width=28, hint="可附页"),
+        Field("本月驻点日期及人员", width=28, hint="如：12日 张明、李华；20日 王芳"),
+    ),
+)  # fmt: skip
+
+COUNTY_MONTHLY = Template(
+    id="county-monthly",
+    version=1,
+    file_name="县区团的基层建设推动情况.xlsx",
+    title="县（市、区）团的基层建设推动情况（月报）",
+    sheets=(COUNTY_INFO, COUNTY_REPORT),
+    instructions=(
+        "本表由驻点部门填写（团粤办发〔2019〕16号附件2），每个对接县（市、区）每月一行，全年陆续填写，每月底整本报送。",
+        "“对接部门”须与本部门干部台账“基本信息”中的“单位”完全一致，系统据此把月报计入该部门。",
+        "“月份”填写所报月份的最后一天（如 2026-04-30）；数量填写整数；比例填写 0 至 100 的数字。",
+        "“团员注册志愿者比例”“团员年人均服务次数”“团员年人均服务时长”填写本年度截至本月底的数。",
+        "请不要修改工作表名称和表头，不要删除隐藏的工作表；不要合并单元格，不要使用公式。",
+        "依据：团粤办发〔2019〕16号《关于开展团省委专职干部驻点推动团的基层建设 密切联系青年的实施方案（2019年）》。",
+    ),
+)
+
+TEMPLATES: dict[str, Template] = {t.id: t for t in (LEDGER, ROSTER, COUNTY_MONTHLY)}

@@ -31,7 +31,7 @@ def validate(batch: Batch, *, as_of: date, year: int | None = None) -> dict[str,
             row_year = frame["_file"].map(file_year)
             schema = sheet_schema(spec, row_year, as_of, year)
             try:
-                schema.validate(frame, lazy=True)
+                schema.validate(frame, lazy=True, inplace=True)  # no coercion: a copy is waste
             except pa.errors.SchemaErrors as errors:
                 problems += translate(errors.failure_cases, spec, frame, batch, context)
     by_file: dict[str, list[Problem]] = defaultdict(list)

@@ -16,15 +16,20 @@ from pipeline.ingest.normalise import is_date_text
 
 
 def _is_timestamp(s: pd.Series) -> pd.Series:
-    return s.map(lambda v: isinstance(v, pd.Timestamp)).astype(bool)
+    return pd.Series([isinstance(v, pd.Timestamp) for v in s.to_numpy(object)], s.index, bool)
 
 
 def _is_number(s: pd.Series) -> pd.Series:
-    return s.map(lambda v: isinstance(v, float)).astype(bool)
+    return pd.Series([isinstance(v, float) for v in s.to_numpy(object)], s.index, bool)
 
 
 def _as_float(s: pd.Series) -> pd.Series:
     return pd.to_numeric(s.where(_is_number(s)), errors="coerce")
+
+
+def _as_datetime(s: pd.Series) -> pd.Series:
+    """The Timestamps of ``s`` as a datetime column (NaT elsewhere), for array-wise comparisons."""
+    return pd.to_datetime(s.where(_is_timestamp(s)), errors="coerce")
 
 
 def _required(f: Field) -> list[pa.Check]:
@@ -39,21 +44,14 @@ def _date_checks(file_year: pd.Series, as_of: date) -> list[pa.Check]:
     cutoff = pd.Timestamp(as_of)
 
     def in_year(s: pd.Series) -> pd.Series:
-        stamps = _is_timestamp(s)
         years = file_year.reindex(s.index)
-        wrong = (
-            stamps & years.notna() & (s.where(stamps).map(lambda v: getattr(v, "year", 0)) != years)
-        )
-        return ~wrong
+        return ~(years.notna() & (_as_datetime(s).dt.year != years) & _is_timestamp(s))
 
     return [
         pa.Check(lambda s: _is_timestamp(s) | is_date_text(s), name="date-unreadable"),
         pa.Check(lambda s: ~is_date_text(s), name="date-impossible"),
         pa.Check(in_year, name="date-out-of-year"),
-        pa.Check(
-            lambda s: ~(_is_timestamp(s) & (s.where(_is_timestamp(s)) > cutoff).astype(bool)),
-            name="date-in-future",
-        ),
+        pa.Check(lambda s: ~(_as_datetime(s) > cutoff), name="date-in-future"),
     ]
 
 

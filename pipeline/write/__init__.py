@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from pipeline.compute.assessment import Assessment
 from pipeline.outcomes import FileOutcome
+from pipeline.write.annotate import Source
+from pipeline.write.briefing import write_briefing
 from pipeline.write.files import write_text_atomic
+from pipeline.write.pace import pace_notes
 from pipeline.write.ranking import write_ranking
 from pipeline.write.receipts import write_receipt, write_receipt_index, write_receipts
+from pipeline.write.reminders import write_reminders
 from pipeline.write.summary import write_summary
 
 __all__ = [
@@ -27,7 +32,7 @@ __all__ = [
 ]
 
 SUMMARY, RANKING, RECEIPT_INDEX, RUN_INFO = "汇总表.xlsx", "排名.xlsx", "回执清单.xlsx", "run.json"
-RECEIPTS_DIR = "回执"
+RECEIPTS_DIR, REMINDERS_DIR, BRIEFING = "回执", "催交", "通报.html"
 
 
 def write_outputs(
@@ -37,18 +42,23 @@ def write_outputs(
     *,
     run_info: dict[str, object],
     filing_unit: str = "",
+    sources: Mapping[str, Source] | None = None,
 ) -> list[Path]:
     """Write every output of a run into ``out_dir`` and return the paths written.
 
     Each file is replaced atomically; run.json is written last, so its presence with this run's
-    counts says the other files are complete.
+    counts says the other files are complete. ``sources`` are the submitted workbooks, by
+    display path, that come back annotated (批注回执) when they have problems.
     """
-    receipts = write_receipts(outcomes, out_dir / RECEIPTS_DIR)
+    notes = pace_notes(assessment)
+    receipts = write_receipts(outcomes, out_dir / RECEIPTS_DIR, sources=sources, notes=notes)
     index = write_receipt_index(outcomes, out_dir / RECEIPT_INDEX)
     summary = write_summary(assessment, out_dir / SUMMARY, filing_unit=filing_unit)
     ranking = write_ranking(assessment, out_dir / RANKING)
+    reminders = write_reminders(assessment, out_dir / REMINDERS_DIR)
+    briefing = write_briefing(assessment, out_dir / BRIEFING)
     run = write_run_info(run_info, out_dir / RUN_INFO)
-    return [summary, ranking, *receipts, index, run]
+    return [summary, ranking, briefing, *receipts, *reminders, index, run]
 
 
 def write_run_info(run_info: dict[str, object], path: Path) -> Path:

@@ -34,13 +34,14 @@ def bounds_text(minimum: float | None, maximum: float | None, unit: str = "") ->
 
 
 def requirement_text(rule: Rule) -> str:
-    """The rule's yearly requirement, case by case when it depends on 干部类别."""
-    required = rule.required
-    default = _bounds(required.default, rule.unit)
-    if not required.cases:
-        return default
-    cases = [f"{value}{_bounds(bounds, rule.unit)}" for value, bounds in required.cases]
-    return "；".join([*cases, f"其他{default}"])
+    """The rule's yearly requirement, case by case when it depends on who the cadre is."""
+    required, every = rule.required, rule.metric.every
+    if required is None:  # implied by the metric: coverage or a prohibition
+        return f"每{every.label}都做到" if every is not None else "不得出现"
+    leaves = required.leaves()
+    if required.by is None:
+        return _bounds(leaves[0][1], rule.unit)
+    return "；".join(f"{label}{_bounds(bounds, rule.unit)}" for label, bounds in leaves)
 
 
 def applied_requirement(rule: Rule, results: pd.DataFrame) -> str:
@@ -63,7 +64,7 @@ def method_lines(assessment: Assessment) -> list[str]:
     rules, grading = assessment.rule_set, assessment.rule_set.grading
     titles = {rule.id: rule.title for rule in rules.rules}
     bands = "，".join(f"{b.grade} ≥ {b.min_score:.2f}" for b in grading.bands)
-    caps = "，".join(f"{grade} 不超过 {share:.0%}" for grade, share in grading.caps)
+    caps = "，".join(f"{grade} 不超过 {share:.0%}" for grade, share in grading.caps) or "不设"
     breakers = "、".join(titles.get(r, r) for r in grading.tie_breakers) or "无"
     graded = "是" if assessment.graded else "否（本阶段只统计，不评定等次）"
     return [
@@ -77,7 +78,9 @@ def method_lines(assessment: Assessment) -> list[str]:
         f"等次分数线：{bands}",
         f"等次上限：{caps}；上限人数 = {CAP_DENOMINATOR}",
         f"并列：依次比较 {breakers} 的完成率和实际数；{TIE_RULE}",
-        f"约谈：考核等级为“{grading.interview}”的干部列入约谈名单",
+        f"约谈：考核等级为“{grading.interview}”的干部列入约谈名单"
+        if grading.interview
+        else "约谈：本规则未规定约谈",
         f"等次依据：{grading.clause}",
         _prorate_line(assessment.period),
     ]

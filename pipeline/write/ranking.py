@@ -9,7 +9,14 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.compute.assessment import Assessment
+from pipeline.write.dashboard import SHEET as DASHBOARD_SHEET
+from pipeline.write.dashboard import write_dashboard
+from pipeline.write.duties import duty_sheets, write_duty_sheets
 from pipeline.write.method import RULE_HEADERS, header_with_requirement, method_lines, rule_rows
+from pipeline.write.pace import SHEET as PACE_SHEET
+from pipeline.write.pace import write_pace_sheet
+from pipeline.write.reminders import SHEET as CHASE_SHEET
+from pipeline.write.reminders import write_chase_sheet
 from pipeline.write.workbook import (
     Cell,
     Format,
@@ -36,11 +43,17 @@ def write_ranking(assessment: Assessment, path: Path) -> Path:
     with atomic_workbook(path, created=created, title="团干部密切联系青年考核排名") as workbook:
         formats = Formats.add_to(workbook)
         sheets = {name: workbook.add_worksheet(name) for name in
-                  (CADRE_SHEET, UNIT_SHEET, INTERVIEW_SHEET, MISSING_SHEET, METHOD_SHEET)}  # fmt: skip
+                  (DASHBOARD_SHEET, CADRE_SHEET, UNIT_SHEET, *duty_sheets(assessment),
+                   INTERVIEW_SHEET, MISSING_SHEET,
+                   CHASE_SHEET, PACE_SHEET, METHOD_SHEET)}  # fmt: skip
+        write_dashboard(workbook, sheets[DASHBOARD_SHEET], formats, assessment)
         _write_cadres(sheets[CADRE_SHEET], formats, assessment)
         _write_units(sheets[UNIT_SHEET], formats, assessment)
+        write_duty_sheets(sheets, formats, assessment)
         _write_interviews(sheets[INTERVIEW_SHEET], formats, assessment)
         _write_missing(sheets[MISSING_SHEET], formats, assessment)
+        write_chase_sheet(sheets[CHASE_SHEET], formats, assessment)
+        write_pace_sheet(sheets[PACE_SHEET], formats, assessment)
         _write_method(sheets[METHOD_SHEET], formats, assessment)
     return path
 

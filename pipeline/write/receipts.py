@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from pipeline.outcomes import FileOutcome, Status
 from pipeline.problems import Problem, Severity
+from pipeline.write.annotate import ANNOTATED_SUFFIX, Job, Source, annotatable, annotate_all
 from pipeline.write.files import write_text_atomic
 from pipeline.write.workbook import (
     Cell,
@@ -36,26 +37,67 @@ CLOSING = {
 }
 
 
-def write_receipt(outcome: FileOutcome, receipts_dir: Path, *, name: str | None = None) -> Path:
+def write_receipt(
+    outcome: FileOutcome, receipts_dir: Path, *, name: str | None = None,
+    notes: Sequence[str] = (),
+) -> Path:  # fmt: skip
     """Write the receipt of one file into ``receipts_dir`` and return its path.
 
-    ``name`` (from ``receipt_names``) keeps receipts of files that share a stem apart.
+    ``name`` (from ``receipt_names``) keeps receipts of files that share a stem apart;
+    ``notes`` are the cadre's 进度预警 lines.
     """
     path = receipts_dir / (name or receipt_name(outcome))
-    text = NEWLINE.join(receipt_lines(outcome)) + NEWLINE
+    text = NEWLINE.join(receipt_lines(outcome, notes)) + NEWLINE
     return write_text_atomic(path, text, encoding=ENCODING)
 
 
-def write_receipts(outcomes: Sequence[FileOutcome], receipts_dir: Path) -> list[Path]:
-    """Write a receipt for each outcome that needs one; remove receipts left by earlier runs."""
-    needing = [o for o in outcomes if o.needs_receipt]
+def write_receipts(
+    outcomes: Sequence[FileOutcome], receipts_dir: Path, *,
+    sources: Mapping[str, Source] | None = None, notes: Mapping[str, Sequence[str]] | None = None,
+) -> list[Path]:  # fmt: skip
+    """Write a receipt for each outcome that needs one; remove receipts left by earlier runs.
+
+    A file with problems whose workbook is in ``sources`` also comes back annotated (批注回执);
+    a file with ``notes`` (进度预警, by display path) gets a receipt even without problems.
+    """
+    notes = notes or {}
+    needing = [o for o in outcomes if o.needs_receipt or notes.get(o.file)]
     names = receipt_names(needing)
-    paths = [write_receipt(o, receipts_dir, name=n) for o, n in zip(needing, names, strict=True)]
-    if receipts_dir.is_dir():
-        for stale in receipts_dir.glob(f"*{RECEIPT_SUFFIX}"):
-            if stale.name not in names:
-                stale.unlink()
+    paths = [write_receipt(o, receipts_dir, name=n, notes=notes.get(o.file, ()))
+             for o, n in zip(needing, names, strict=True)]  # fmt: skip
+    jobs = _annotation_jobs(needing, names, receipts_dir, sources or {})
+    paths += annotate_all(jobs)
+    _remove_stale(receipts_dir, {*names, *(job.target.name for job in jobs)})
     return paths
+
+
+def annotated_name(receipt: str) -> str:
+    """The annotated workbook's name beside a receipt: 张明.回执.txt → 张明（批注回执）.xlsx."""
+    return receipt.removesuffix(RECEIPT_SUFFIX) + ANNOTATED_SUFFIX
+
+
+def _annotation_jobs(
+    outcomes: Sequence[FileOutcome], names: Sequence[str], receipts_dir: Path,
+    sources: Mapping[str, Source],
+) -> list[Job]:  # fmt: skip
+    return [
+        Job(sources[o.file], receipts_dir / annotated_name(name), o.problems, _heading(o))
+        for o, name in zip(outcomes, names, strict=True)
+        if o.needs_receipt and o.file in sources and annotatable(sources[o.file].path)
+    ]
+
+
+def _heading(outcome: FileOutcome) -> str:
+    who = f"{outcome.name}（{outcome.unit}）" if outcome.name else PurePosixPath(outcome.file).name
+    return f"{_one_line(who)}，{outcome.status.value}"
+
+
+def _remove_stale(receipts_dir: Path, keep: set[str]) -> None:
+    if receipts_dir.is_dir():
+        for suffix in (RECEIPT_SUFFIX, ANNOTATED_SUFFIX):
+            for stale in receipts_dir.glob(f"*{suffix}"):
+                if stale.name not in keep:
+                    stale.unlink()
 
 
 def receipt_name(outcome: FileOutcome, *, distinct: bool = False) -> str:
@@ -80,8 +122,8 @@ def receipt_names(outcomes: Sequence[FileOutcome]) -> list[str]:
     return names
 
 
-def receipt_lines(outcome: FileOutcome) -> list[str]:
-    """The receipt's text, line by line."""
+def receipt_lines(outcome: FileOutcome, notes: Sequence[str] = ()) -> list[str]:
+    """The receipt's text, line by line; ``notes`` are the 进度预警 lines."""
     title = "干部名册读取回执" if outcome.status is Status.ROSTER else "联系青年工作台账报送回执"
     lines = [title, "", f"文件：{_one_line(outcome.file)}"]
     for label, value in (("姓名", outcome.name), ("单位", outcome.unit),
@@ -97,6 +139,8 @@ def receipt_lines(outcome: FileOutcome) -> list[str]:
         if found:
             lines += ["", f"{severity.value}（{len(found)} 项）："]
             lines += [_one_line(str(p)) for p in found]
+    if notes:
+        lines += ["", f"进度预警（{len(notes)} 项）：", *notes]
     return [*lines, "", CLOSING[outcome.status]]
 
 

@@ -176,9 +176,13 @@ def merged_line(ws: Worksheet, row: int, last_col: int, text: str, fmt: Format) 
 
 
 def setup_print(
-    ws: Worksheet, landscape: bool, header_rows: int, title: str, *, first_header_row: int = 0
-) -> None:
-    """A4, one page wide, header rows repeated, the title on top and page numbers below."""
+    ws: Worksheet, landscape: bool, header_rows: int, title: str, *, first_header_row: int = 0,
+    left: str = "", right: str = "",
+) -> None:  # fmt: skip
+    """A4, one page wide, header rows repeated, the title on top and page numbers below.
+
+    ``left`` and ``right`` go beside the title on every page (the 填报单位 and the date).
+    """
     ws.set_paper(A4)
     if landscape:
         ws.set_landscape()
@@ -187,7 +191,9 @@ def setup_print(
     ws.fit_to_pages(1, 0)
     if header_rows > 0:
         ws.repeat_rows(first_header_row, first_header_row + header_rows - 1)
-    ws.set_header("&C" + title[:HEADER_LIMIT].replace("&", "&&"))
+    parts = (("&L", left), ("&C", title), ("&R", right))
+    ws.set_header("".join(code + text[: HEADER_LIMIT // 3].replace("&", "&&")
+                          for code, text in parts if text))  # fmt: skip
     ws.set_footer(FOOTER)
     ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
 

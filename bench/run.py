@@ -1,0 +1,221 @@
+"""Time `lianxi run` against the naive baseline and the calamine floor on N generated workbooks.
+
+    python bench/run.py --sizes 1000 10000 [--seed 2026] [--baseline-sample 500] [--workers 2]
+
+Each measurement runs in its own process (the run through the real CLI, in a fresh workspace
+whose inbox links the cached files); wall time is taken here, peak memory by sampling the whole
+process tree. See bench/README.md for what is measured and why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from generate import CACHE, Inbox, ensure_inbox  # noqa: E402
+
+AS_OF = "2026-11-30"
+
+
+@dataclass
+class Measured:
+    seconds: float
+    peak_mb: float
+    report: dict[str, object]
+
+
+def measure(command: list[str], *, cwd: Path = ROOT) -> Measured:
+    """Run ``command``; its wall time, the peak RSS of its process tree and its JSON report."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    peak = _PeakSampler(process.pid)
+    peak.start()
+    out, err = process.communicate()
+    seconds = time.perf_counter() - started
+    peak.stop()
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{err[-3000:]}")
+    lines = [line for line in out.splitlines() if line.startswith("{")]
+    return Measured(seconds, peak.peak_mb, json.loads(lines[-1]) if lines else {})
+
+
+class _PeakSampler(threading.Thread):
+    """The largest sum of RSS over a process and all its descendants (psutil), else ru_maxrss."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak_mb, self._done = pid, 0.0, threading.Event()
+
+    def run(self) -> None:
+        try:
+            import psutil
+        except ImportError:
+            return
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.Error:
+            return
+        while not self._done.wait(0.02):
+            total = 0
+            try:
+                tree = [root, *root.children(recursive=True)]
+            except psutil.Error:  # the measured process has just ended
+                continue
+            for process in tree:
+                with contextlib.suppress(psutil.Error):  # it ended between the two calls
+                    total += process.memory_info().rss
+            self.peak_mb = max(self.peak_mb, total / 2**20)
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+        if self.peak_mb == 0.0:  # no psutil: the largest single child process
+            import resource
+
+            self.peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def fresh_workspace(inbox: Inbox) -> Path:
+    """A new workspace whose inbox holds hard links to the cached files (copies across devices)."""
+    workspace = Path(tempfile.mkdtemp(prefix="ws-", dir=CACHE))
+    for source in sorted(inbox.inbox.rglob("*.xlsx")):
+        target = workspace / "inbox" / source.relative_to(inbox.inbox)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _link(source, target)
+    return workspace
+
+
+def _link(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def lianxi_run(workspace: Path, args: argparse.Namespace) -> Measured:
+    command = [sys.executable, "-m", "pipeline", "run", "-w", str(workspace), "--as-of", AS_OF,
+               "--workers", str(args.workers), *args.run_args]  # fmt: skip
+    return measure(command)
+
+
+def size(files: int, args: argparse.Namespace) -> dict[str, object]:
+    """All measurements for one inbox size; the incremental one on the largest size only."""
+    inbox, generated = ensure_inbox(args.seed, files, args.workers)
+    print(f"\n== N = {files} ({'generated' if generated else 'cached'}: {inbox.root})", flush=True)
+    workspace = fresh_workspace(inbox)
+    run = lianxi_run(workspace, args)
+    _line("lianxi run", files, run)
+    floor = measure([sys.executable, str(ROOT / "bench" / "floor.py"), str(inbox.inbox),
+                     "--workers", str(args.workers)])  # fmt: skip
+    _line("floor (calamine, all cores)", files, floor)
+    baseline, note = _baseline(inbox, files, args)
+    _line(f"baseline (read_excel+pandera, 1 process){note}", files, baseline)
+    result: dict[str, object] = {
+        "files": files, "run_s": run.seconds, "run_peak_mb": run.peak_mb,
+        "floor_s": floor.seconds, "baseline_s": baseline.seconds, "baseline_note": note.strip(),
+        "run_over_baseline": run.seconds / baseline.seconds, "run_over_floor": run.seconds / floor.seconds,
+    }  # fmt: skip
+    print(f"   run/baseline = {run.seconds / baseline.seconds:.3f} "
+          f"(baseline is {baseline.seconds / run.seconds:.1f}× slower);  "
+          f"run/floor = {run.seconds / floor.seconds:.2f}", flush=True)  # fmt: skip
+    if files == max(args.sizes) and not args.no_incremental:
+        result |= _incremental(inbox, workspace, run, args)
+    if not args.keep:
+        shutil.rmtree(workspace)
+    return result
+
+
+def _baseline(inbox: Inbox, files: int, args: argparse.Namespace) -> tuple[Measured, str]:
+    command = [sys.executable, str(ROOT / "bench" / "baseline.py"), str(inbox.inbox)]
+    sample = args.baseline_sample
+    if not 0 < sample < files:
+        return measure(command), ""
+    timed = measure([*command, "--sample", str(sample)])
+    per_file = float(str(timed.report["work"])) / sample
+    seconds = timed.seconds + per_file * (files - sample)  # start-up once, then every file
+    note = f" [EXTRAPOLATED linearly from {sample} files]"
+    return Measured(seconds, timed.peak_mb, timed.report), note
+
+
+def _incremental(
+    inbox: Inbox, workspace: Path, full: Measured, args: argparse.Namespace
+) -> dict[str, object]:
+    """One more cadre's ledger dropped into the inbox the full run has just processed."""
+    target = workspace / "inbox" / inbox.extra.relative_to(inbox.extra.parents[1])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _link(inbox.extra, target)
+    again = lianxi_run(workspace, args)
+    share = again.seconds / full.seconds
+    print(
+        f"   incremental: 1 new file into {inbox.files} processed: {again.seconds:.2f} s, "
+        f"{share:.1%} of the full run, peak {again.peak_mb:.0f} MB",
+        flush=True,
+    )
+    return {
+        "incremental_s": again.seconds,
+        "incremental_share": share,
+        "incremental_peak_mb": again.peak_mb,
+    }
+
+
+def _line(label: str, files: int, measured: Measured) -> None:
+    print(f"   {label:<48} {measured.seconds:8.2f} s  {files / measured.seconds:8.1f} files/s  "
+          f"peak {measured.peak_mb:7.0f} MB", flush=True)  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes for generation, the run and the floor",
+    )
+    parser.add_argument(
+        "--baseline-sample",
+        type=int,
+        default=0,
+        metavar="K",
+        help="time the baseline on K files and extrapolate linearly (0: every file)",
+    )
+    parser.add_argument("--no-incremental", action="store_true", help="skip the one-new-file run")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the workspaces under bench/.cache/"
+    )
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument(
+        "run_args", nargs="*", help="after --: extra `lianxi run` options, e.g. -- --executor dask"
+    )
+    args = parser.parse_args()
+    results = [size(files, args) for files in sorted(args.sizes)]
+    if len(results) > 1:
+        small, large = results[0], results[-1]
+        growth = float(str(large["run_peak_mb"])) / float(str(small["run_peak_mb"]))
+        scale = float(str(large["files"])) / float(str(small["files"]))
+        print(f"\npeak memory grows {growth:.2f}× for {scale:.0f}× the files")
+    if args.json:
+        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

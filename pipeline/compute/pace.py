@@ -1,0 +1,71 @@
+"""进度预警: each accumulating quota's pace so far, projected to the year-end deadline.
+
+A cadre with 3 visits by 30 June (181 of the 334 days to 30 November) is on course for
+floor(3 × 334 / 181) = 5 of the 10 required: "按当前进度，年底预计 5/10 次，差 5 次". Only rules
+with ``prorate: true`` (quotas that accumulate over the year) are projected.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pandas as pd
+
+from pipeline.compute.assessment import PACE_COLUMNS, Assessment
+from pipeline.compute.reminders import deadline
+from pipeline.forms.spec import LEDGER, Kind
+from pipeline.rules.model import MetricKind, Period, Rule
+
+
+def pace(assessment: Assessment) -> pd.DataFrame:
+    """The quotas each cadre is projected to miss at the current pace (PACE_COLUMNS)."""
+    end = deadline(assessment.rule_set, Period.YEAR_END, assessment.year)
+    factor = projection_factor(assessment.as_of, end)
+    rules = {rule.id: rule for rule in assessment.rules if rule.prorate}
+    results = assessment.results[assessment.results["rule_id"].isin(rules)]
+    cadres = assessment.cadres.set_index("submission")[["file", "unit", "name", "category"]]
+    frame = results.join(cadres, on="submission")
+    rows = [_row(rules[str(r["rule_id"])], r, factor, end) for r in frame.to_dict("records")]
+    behind = pd.DataFrame([r for r in rows if r is not None], columns=list(PACE_COLUMNS))
+    order = {rule_id: n for n, rule_id in enumerate(rules)}
+    behind["_order"] = behind["rule_id"].map(order)
+    behind = behind.sort_values(["unit", "name", "_order"], kind="stable")
+    return behind.drop(columns="_order").reset_index(drop=True)
+
+
+def projection_factor(as_of: date, end: date) -> float:
+    """Days from 1 January to ``end`` over the days elapsed by ``as_of`` (1 once it has come)."""
+    start = date(end.year, 1, 1)
+    elapsed = (min(as_of, end) - start).days + 1
+    return ((end - start).days + 1) / max(elapsed, 1)
+
+
+def _row(rule: Rule, result: dict, factor: float, end: date) -> list[object] | None:
+    if rule.required is None:
+        return None
+    bounds = rule.required.for_value(str(result["category"]))
+    if bounds is None or bounds.minimum is None:
+        return None
+    step = _step(rule)
+    projected = math.floor(float(result["actual"]) * factor / step + 1e-9) * step
+    if projected >= bounds.minimum:
+        return None
+    short = bounds.minimum - projected
+    message = (f"{rule.title}：按当前进度，年底（{end.month}月{end.day}日）预计 "
+               f"{_n(projected)}/{_n(bounds.minimum)} {rule.unit}，差 {_n(short)} {rule.unit}")  # fmt: skip
+    return [result["file"], result["unit"], result["name"], rule.id, rule.title, rule.unit,
+            float(result["actual"]), bounds.minimum, projected, short, message]  # fmt: skip
+
+
+def _step(rule: Rule) -> float:
+    """Whole units, except sums of a fractional column (days may be halves)."""
+    metric = rule.metric
+    if metric.kind is not MetricKind.SUM or metric.column is None:
+        return 1.0
+    kind = LEDGER.sheet(metric.sheet).field(metric.column).kind
+    return 1.0 if kind is Kind.INTEGER else 0.5
+
+
+def _n(value: float) -> str:
+    return f"{value:g}"

@@ -1,0 +1,245 @@
+"""The inbox: which files are ready to take, and moving them out once the ledger holds them.
+
+A file still being copied, an Excel or LibreOffice owner file, and a file another program holds
+are left where they are with a note. Taken files are archived first; after the ledger has
+recorded their fate they move to inbox/已处理/ or inbox/退回/ (with the receipt beside them),
+never deleted, never overwriting a file already there.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+import zipfile
+from collections.abc import Callable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.errors import PipelineError
+from pipeline.ledger import Arrival, Drop, Ledger
+from pipeline.ledger.archive import FileChanged, archive_file, fsync_directory
+from pipeline.ledger.checkpoint import checkpoint
+from pipeline.outcomes import FileOutcome, Status
+from pipeline.write import write_receipt
+from pipeline.write.receipts import RECEIPT_SUFFIX
+
+INBOX = "inbox"
+PROCESSED, RETURNED = "已处理", "退回"
+FOLDERS = (PROCESSED, RETURNED)
+ZIP_MAGIC = b"PK\x03\x04"
+STILL_WRITTEN = "仍在写入（大小或修改时间仍在变化），留待下次处理"
+
+
+@dataclass(frozen=True)
+class Left:
+    """A file left in the inbox for a later run, and why."""
+
+    relative: str
+    reason: str
+    retry: bool = False  # it may become ready by itself (still being copied, held open)
+
+    def __str__(self) -> str:
+        return f"{self.relative}：{self.reason}"
+
+
+@dataclass
+class Intake:
+    """What a run took from the inbox (archived) and what it left there."""
+
+    arrivals: list[Arrival] = field(default_factory=list)
+    left: list[Left] = field(default_factory=list)
+
+
+def inbox_dir(workspace: Path) -> Path:
+    inbox = workspace / INBOX
+    if not inbox.is_dir():
+        raise PipelineError(
+            f"找不到收件箱目录 {inbox}：请先运行 `lianxi init` 或创建 inbox/ 文件夹"
+        )
+    return inbox
+
+
+def candidates(inbox: Path) -> list[Path]:
+    """Every file in the inbox and its sub-folders, except those already filed away."""
+    return [
+        path
+        for path in sorted(inbox.rglob("*"))
+        if path.relative_to(inbox).parts[0] not in FOLDERS and (path.is_file() or path.is_symlink())
+    ]
+
+
+def take(
+    inbox: Path, archive: Path, *, settle: float, sleep: Callable[[float], None] = time.sleep
+) -> Intake:
+    """Archive every file that is ready; note the others. Waits at most ``settle`` seconds once.
+
+    Ready means: not an owner, hidden or linked file, not held by another program, and either a
+    complete zip or not modified for ``settle`` seconds.
+    """
+    intake, young = Intake(), []
+    for path in candidates(inbox):
+        relative = path.relative_to(inbox).as_posix()
+        with suppress(FileNotFoundError):  # taken out of the inbox while we looked
+            if ignored := _ignored(path, relative):
+                intake.left.append(Left(relative, ignored))
+            elif held := _held(path):
+                intake.left.append(Left(relative, held, retry=True))
+            elif _age(path) < settle and not _complete_zip(path):
+                young.append((path, relative))
+            else:
+                _archive(path, relative, archive, intake)
+    if young:
+        sleep(min(settle, max(settle - min(_age(p) for p, _ in young), 0.0)))
+    for path, relative in young:
+        with suppress(FileNotFoundError):
+            if _age(path) < settle:
+                intake.left.append(Left(relative, STILL_WRITTEN, retry=True))
+            else:
+                _archive(path, relative, archive, intake)
+    intake.arrivals.sort(key=lambda a: a.relative)
+    return intake
+
+
+def _ignored(path: Path, relative: str) -> str:
+    if path.name.startswith(("~$", ".~lock.")):
+        return "Excel 或 WPS/LibreOffice 打开文件时生成的锁定文件，已跳过"
+    if any(part.startswith(".") for part in relative.split("/")):
+        return "隐藏文件或临时文件，已跳过"
+    if path.is_symlink():
+        return "是快捷方式（符号链接）而不是文件本身，已跳过：请放入文件本身"
+    return ""
+
+
+def _held(path: Path) -> str:
+    owners = (f"~${path.name}", f"~${path.name[2:]}", f".~lock.{path.name}#")
+    if any((path.parent / owner).exists() for owner in owners):
+        return "正在被 Excel、WPS 或 LibreOffice 打开，留待关闭后处理"
+    try:
+        with path.open("rb") as handle:
+            for lock in (fcntl.flock, fcntl.lockf):  # BSD and POSIX locks do not see each other
+                lock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                lock(handle, fcntl.LOCK_UN)
+    except (BlockingIOError, PermissionError):
+        return "正被其他程序占用或没有读取权限，留待下次处理"
+    except FileNotFoundError:
+        raise
+    except OSError:  # a file system without locks (some shares): nobody can hold it there
+        return ""
+    return ""
+
+
+def _age(path: Path) -> float:
+    return time.time() - path.stat().st_mtime
+
+
+def _complete_zip(path: Path) -> bool:
+    """A zip whose central directory is whole: its last bytes are written (copies write in order)."""
+    with path.open("rb") as handle:
+        if handle.read(4) != ZIP_MAGIC:
+            return False
+    try:
+        zipfile.ZipFile(path).close()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return False
+    return True
+
+
+def _archive(path: Path, relative: str, archive: Path, intake: Intake) -> None:
+    try:
+        intake.arrivals.append(archive_file(path, relative, archive))
+    except FileChanged:
+        intake.left.append(Left(relative, STILL_WRITTEN, retry=True))
+
+
+def file_away(
+    ledger: Ledger, fates: Mapping[str, FileOutcome], arrivals: list[Arrival]
+) -> dict[int, str | None]:
+    """Move every drop the ledger holds out of the inbox; return each drop's destination.
+
+    Destinations are planned and committed first, so a run killed halfway finishes the same
+    moves to the same names when it is started again. Only a file this run took with the
+    drop's own content is moved; a drop whose file is still there but was not taken (held
+    open, or changed since) waits for a later run.
+    """
+    workspace, taken = ledger.workspace, {a.relative: a.sha256 for a in arrivals}
+    drops = [
+        d for d in ledger.open_drops()
+        if taken.get(d.path) == d.sha256 or not (workspace / INBOX / d.path).exists()
+    ]  # fmt: skip
+    sources = {
+        d.id: workspace / INBOX / d.path if taken.get(d.path) == d.sha256 else None for d in drops
+    }
+    plans = _plan(workspace, drops, sources, fates)
+    ledger.plan_moves({d.id: plans[d.id] for d in drops if d.moved_to != plans[d.id]})
+    moved: dict[int, str | None] = {}
+    for n, drop in enumerate(drops, start=1):
+        target = workspace / plans[drop.id]
+        moved[drop.id] = _move(sources[drop.id], target, workspace)
+        outcome = fates.get(drop.sha256)
+        if moved[drop.id] and outcome is not None and outcome.status is Status.RETURNED:
+            write_receipt(outcome, target.parent, name=f"{target.stem}{RECEIPT_SUFFIX}")
+        checkpoint(f"moved-{n}")
+    ledger.confirm_moves(moved)
+    return moved
+
+
+def _plan(
+    workspace: Path, drops: list[Drop], sources: Mapping[int, Path | None],
+    fates: Mapping[str, FileOutcome],
+) -> dict[int, str]:  # fmt: skip
+    """Each drop's destination: the one planned before, unless another file has taken it."""
+    plans = {
+        d.id: d.moved_to
+        for d in drops
+        if d.moved_to and not _occupied(sources[d.id], workspace / d.moved_to)
+    }
+    taken = {workspace / p for p in plans.values()}
+    for drop in drops:
+        if drop.id in plans:
+            continue
+        outcome = fates.get(drop.sha256)
+        returned = outcome is not None and outcome.status is Status.RETURNED
+        target = _free(workspace / INBOX / (RETURNED if returned else PROCESSED) / drop.path, taken)
+        taken.add(target)
+        plans[drop.id] = target.relative_to(workspace).as_posix()
+    return plans
+
+
+def _occupied(source: Path | None, target: Path) -> bool:
+    """The target holds another file than the one to move there."""
+    return source is not None and target.exists() and not os.path.samefile(source, target)
+
+
+def _free(target: Path, taken: set[Path]) -> Path:
+    """``target``, or 张明（2）.xlsx, 张明（3）.xlsx … beside it: never an existing name."""
+    candidate, n = target, 1
+    while candidate in taken or candidate.exists() or candidate.is_symlink():
+        n += 1
+        candidate = target.with_name(f"{target.stem}（{n}）{target.suffix}")
+    return candidate
+
+
+def _move(source: Path | None, target: Path, workspace: Path) -> str | None:
+    """Move without ever overwriting: link then unlink (rename where links are not supported).
+
+    Without a source (moved by a killed run, or taken away), the target tells what happened.
+    """
+    relative = target.relative_to(workspace).as_posix()
+    if source is None or not source.exists():
+        return relative if target.exists() else None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if _occupied(source, target):
+        raise FileExistsError(target)  # planned free; another program has put a file there since
+    if not target.exists():
+        try:
+            os.link(source, target, follow_symlinks=False)
+        except FileExistsError:
+            raise
+        except OSError:  # a file system without hard links (FAT, some shares)
+            os.rename(source, target)
+    source.unlink(missing_ok=True)  # after a link; a killed run may have linked already
+    fsync_directory(target.parent)
+    fsync_directory(source.parent)
+    return relative

@@ -1,0 +1,106 @@
+"""Where workbooks are read: isolated local processes, or the workers of a dask.distributed cluster.
+
+Both run the same `read_file` and yield the same `FileRead`s, so a run's outputs do not depend on
+the executor. The dask executor ships each file's bytes to the cluster, so its workers need no
+shared file system; a task that fails there (a worker killed by a hostile file) is read again
+locally, where the process limits name the culprit `reader-crashed`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from itertools import islice
+from pathlib import Path
+from typing import Any, Protocol
+
+from pipeline.errors import PipelineError
+from pipeline.ingest.worker import FileRead, WorkerLimits, read_file, read_files
+
+EXECUTORS = ("local", "dask")
+DASK_BATCH = 32  # files per dask task: enough to amortise a round trip, small enough to spread
+
+
+class Executor(Protocol):
+    def read(self, jobs: Sequence[tuple[str, str]], limits: WorkerLimits) -> Iterator[FileRead]:
+        """Read (path, display name) pairs, yielding each file's read as it finishes."""
+        ...
+
+
+@dataclass(frozen=True)
+class LocalExecutor:
+    """Spawned processes on this machine, each under memory and CPU limits."""
+
+    workers: int = 2
+
+    def read(self, jobs: Sequence[tuple[str, str]], limits: WorkerLimits) -> Iterator[FileRead]:
+        return read_files(jobs, self.workers, limits)
+
+
+@dataclass(frozen=True)
+class DaskExecutor:
+    """The workers of the dask.distributed scheduler at ``scheduler`` (e.g. tcp://10.0.0.5:8786)."""
+
+    scheduler: str
+
+    def read(self, jobs: Sequence[tuple[str, str]], limits: WorkerLimits) -> Iterator[FileRead]:
+        from distributed import Client, as_completed
+
+        try:
+            client = Client(self.scheduler, timeout="30s")
+        except OSError as exc:
+            raise PipelineError(f"无法连接 dask 调度器 {self.scheduler}：{exc}") from None
+        with client:
+            chunks = iter([list(jobs[i : i + DASK_BATCH]) for i in range(0, len(jobs), DASK_BATCH)])
+            window = max(4, 4 * len(client.scheduler_info()["workers"]))
+            held: dict[Any, list[tuple[str, str]]] = {}  # only a window's files are in memory
+
+            def submit(chunk: list[tuple[str, str]]) -> Any:
+                future = client.submit(read_shipped, _shipped(chunk), pure=False)
+                held[future] = chunk
+                return future
+
+            done = as_completed([submit(chunk) for chunk in islice(chunks, window)])
+            for future in done:
+                chunk = held.pop(future)
+                for following in islice(chunks, 1):
+                    done.add(submit(following))
+                try:
+                    yield from future.result()
+                except Exception:  # the task's worker died or the task failed: read it here
+                    yield from read_files(chunk, 1, limits)
+
+
+def _shipped(chunk: list[tuple[str, str]]) -> list[tuple[str, str, bytes, float]]:
+    """Each file of a chunk with its bytes and modification time, for a worker elsewhere."""
+    return [
+        (path, display, Path(path).read_bytes(), os.path.getmtime(path)) for path, display in chunk
+    ]
+
+
+def read_shipped(files: list[tuple[str, str, bytes, float]]) -> list[FileRead]:
+    """On a dask worker: each file's bytes read as `read_file` reads a file on disk."""
+    reads = []
+    with tempfile.TemporaryDirectory(prefix="lianxi-") as folder:
+        for path, display, data, mtime in files:
+            copy = Path(folder) / f"file{Path(path).suffix}"
+            copy.write_bytes(data)
+            reads.append(replace(read_file(str(copy), display), path=path, mtime=mtime))
+    return reads
+
+
+def executor_for(name: str, *, workers: int, scheduler: str | None = None) -> Executor:
+    """The executor a run asked for by name ("local" or "dask" with a scheduler address)."""
+    if name == "local":
+        return LocalExecutor(workers)
+    if name != "dask":
+        raise PipelineError(f"未知的执行方式“{name}”：请用 {' 或 '.join(EXECUTORS)}")
+    if not scheduler:
+        raise PipelineError("使用 --executor dask 时必须用 --scheduler 给出 dask 调度器地址")
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise PipelineError("未安装 dask：请先运行 pip install 'lianxi[dask]'") from None
+    return DaskExecutor(scheduler)

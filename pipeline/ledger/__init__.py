@@ -1,0 +1,100 @@
+"""The ledger: every file ever seen, each version's fate and rows, and the archive of originals.
+
+Everything lives under the workspace's state/: the SQLite database (lianxi.db), the
+content-addressed archive (archive/ab/<sha256><ext>) and the run lock (lianxi.lock).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
+from datetime import datetime
+from pathlib import Path
+
+from pipeline.errors import PipelineError
+from pipeline.ingest import Batch
+from pipeline.ledger import batch as batches
+from pipeline.ledger import history, records
+from pipeline.ledger.archive import Arrival
+from pipeline.ledger.checkpoint import checkpoint
+from pipeline.ledger.history import Version
+from pipeline.ledger.lock import run_lock
+from pipeline.ledger.records import Drop, Repeat
+from pipeline.ledger.store import DB_FILE, Store
+from pipeline.outcomes import FileOutcome
+
+__all__ = ["Arrival", "Drop", "Ledger", "Repeat", "Version", "require_ledger", "workspace_lock"]
+
+STATE_DIR, ARCHIVE_DIR = "state", "archive"
+
+
+def workspace_lock(workspace: Path, *, wait: bool = False) -> AbstractContextManager[None]:
+    """The lock every command that changes the ledger, the inbox or the outbox holds."""
+    return run_lock(workspace / STATE_DIR, wait=wait)
+
+
+def require_ledger(workspace: Path) -> None:
+    """Refuse a command that needs the ledger in a workspace that has none yet."""
+    path = workspace / STATE_DIR / DB_FILE
+    if not path.is_file():
+        raise PipelineError(f"找不到账本 {path}：请先在此工作目录运行 `lianxi run`")
+
+
+def _now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+class Ledger:
+    """The open ledger of one workspace; use as a context manager."""
+
+    def __init__(self, workspace: Path) -> None:
+        self.workspace = workspace
+        self.state = workspace / STATE_DIR
+        self.archive = self.state / ARCHIVE_DIR
+        self.store = Store(self.state / DB_FILE)
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.store.db.close()
+
+    def fresh(self, arrivals: Iterable[Arrival]) -> list[tuple[Arrival, str]]:
+        """Arrivals with content the ledger has not seen, one per content, with display names."""
+        return records.fresh(self.store.db, arrivals)
+
+    def record(self, arrivals: Iterable[Arrival], batch: Batch) -> list[Repeat]:
+        """In one transaction: the new files as read (``batch``) and every drop of ``arrivals``."""
+        arrivals = list(arrivals)
+        by_sha = {a.sha256: a for a in sorted(arrivals, key=lambda a: a.relative, reverse=True)}
+        with self.store.transaction() as db:
+            batches.store_batch(db, batch, by_sha, self.state, _now())
+            checkpoint("recording")  # killed here, the whole transaction is rolled back
+            return records.record_drops(db, arrivals, _now())
+
+    def batch(self) -> Batch:
+        """Every file not withdrawn, rebuilt as `ingest` read it."""
+        return batches.load_batch(self.store.db, self.state)
+
+    def record_outcomes(self, outcomes: Iterable[FileOutcome]) -> None:
+        with self.store.transaction() as db:
+            records.record_outcomes(db, outcomes)
+
+    def open_drops(self) -> list[Drop]:
+        return records.open_drops(self.store.db)
+
+    def plan_moves(self, plans: Mapping[int, str]) -> None:
+        with self.store.transaction() as db:
+            records.plan_moves(db, plans)
+
+    def confirm_moves(self, moved: Mapping[int, str | None]) -> None:
+        with self.store.transaction() as db:
+            records.confirm_moves(db, moved, _now())
+
+    def versions(self, *, cadre: str | None = None, unit: str | None = None) -> list[Version]:
+        return history.versions(self.store.db, cadre=cadre, unit=unit)
+
+    def withdraw(self, key: str, reason: str) -> Version:
+        """Withdraw the version ``key`` names (a file, a listed path or a checksum prefix)."""
+        with self.store.transaction() as db:
+            return history.withdraw(db, history.resolve(db, key, self.workspace), reason, _now())

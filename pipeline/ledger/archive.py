@@ -1,0 +1,93 @@
+"""The content-addressed archive: every original copied and fsynced before anything else happens."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+CHUNK = 1024 * 1024
+PART_SUFFIX = ".part"
+_SAFE_SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,8}$")
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A file taken from the inbox: where it was dropped and its archived copy."""
+
+    relative: str  # inbox-relative POSIX path, e.g. "县2/张明.xlsx"
+    sha256: str
+    size: int
+    mtime: float  # the file's own modification time: "received" for supersession
+    archived: Path
+
+
+class FileChanged(Exception):
+    """The file changed while it was being copied: it is still being written."""
+
+
+def archive_file(source: Path, relative: str, archive: Path) -> Arrival:
+    """Copy ``source`` into ``archive/ab/<sha256><ext>`` durably; a copy already there is kept.
+
+    The copy is hashed while it is written to a temporary name, fsynced, then renamed, and the
+    directory fsynced, so an archived file is always whole. Raises FileChanged when the source
+    changed during the copy.
+    """
+    before = source.stat()
+    archive.mkdir(parents=True, exist_ok=True)
+    part = archive / f".{secrets.token_hex(8)}{PART_SUFFIX}"
+    try:
+        sha256 = _copy_hashing(source, part)
+        after = source.stat()
+        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+            raise FileChanged(relative)
+        target = archived_copy(archive, sha256) or _place(part, archive, sha256, source.suffix)
+    finally:
+        part.unlink(missing_ok=True)
+    return Arrival(relative, sha256, before.st_size, before.st_mtime, target)
+
+
+def archived_copy(archive: Path, sha256: str) -> Path | None:
+    """The archived copy of this content, whatever extension it arrived with, if there is one."""
+    return next(iter(sorted((archive / sha256[:2]).glob(f"{sha256}*"))), None)
+
+
+def discard_parts(archive: Path) -> None:
+    """Remove copies a killed run left half-written (only ever under the run lock)."""
+    for part in archive.glob(f".*{PART_SUFFIX}"):
+        part.unlink(missing_ok=True)
+
+
+def _copy_hashing(source: Path, target: Path) -> str:
+    digest = hashlib.sha256()
+    with source.open("rb") as reader, target.open("xb") as writer:
+        while chunk := reader.read(CHUNK):
+            digest.update(chunk)
+            writer.write(chunk)
+        writer.flush()
+        os.fsync(writer.fileno())
+    return digest.hexdigest()
+
+
+def _place(part: Path, archive: Path, sha256: str, suffix: str) -> Path:
+    folder = archive / sha256[:2]
+    created = not folder.exists()
+    folder.mkdir(exist_ok=True)
+    target = folder / f"{sha256}{suffix.lower() if _SAFE_SUFFIX.match(suffix) else ''}"
+    os.replace(part, target)
+    fsync_directory(folder)
+    if created:
+        fsync_directory(archive)
+    return target
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a rename or a new entry in ``directory`` durable."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,187 @@
+"""批注回执: the returned workbook carries a fill and a comment at each problem's real cell.
+
+One run over four copies of the same broken ledger — as filled, with blank and extra header rows
+inserted above the activity table, with a hidden column inserted before it, and with a merged
+title row — plus a file that is not a workbook. Every annotated copy is read back with openpyxl.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+from factories import compliant_content, make_workspace, roster_rows, submit_roster
+from openpyxl import load_workbook
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from pipeline.demo.fill import fill_ledger
+from pipeline.forms.spec import ACTIVITIES
+from pipeline.rules.model import Period
+from pipeline.runner import RunOptions, RunResult, run
+from pipeline.write.annotate import LIST_SHEET
+
+YEAR, UNIT = 2026, "渭滨区团委"
+SHEET = ACTIVITIES.name
+RED, AMBER = "00FFC7CE", "00FFEB9C"
+INJECTED = '=HYPERLINK("http://x","点我")'
+# (activity row index, column, value, code): errors, and one warning (too many youth)
+SEEDED = (
+    (3, "日期", f"{YEAR}年2月30日", "date-impossible"),
+    (5, "活动类型", "慰问走访", "choice-invalid"),
+    (6, "青年人数", -12, "number-negative"),
+    (8, "青年人数", 2500, "number-too-large"),
+)
+
+
+def _plain(ws: Worksheet) -> tuple[int, int]:
+    return 0, 0
+
+
+def _blank_and_header_rows(ws: Worksheet) -> tuple[int, int]:
+    ws.insert_rows(1, 3)  # a title, an extra header line and a blank row above the table
+    ws["A1"] = "2026年度活动记录"
+    ws["A2"] = "（本表由干部本人填写，逐次登记）"
+    return 3, 0
+
+
+def _hidden_column(ws: Worksheet) -> tuple[int, int]:
+    ws.insert_cols(1)
+    ws.column_dimensions["A"].hidden = True
+    ws["A2"] = "备注"
+    return 0, 1
+
+
+def _merged_title(ws: Worksheet) -> tuple[int, int]:
+    ws.insert_rows(1, 1)
+    ws["A1"] = "活动记录（合并的标题行）"
+    ws.merge_cells("A1:I1")
+    return 1, 0
+
+
+VARIANTS: dict[str, Callable[[Worksheet], tuple[int, int]]] = {
+    "原样": _plain,
+    "插入空行和表头": _blank_and_header_rows,
+    "隐藏列": _hidden_column,
+    "合并标题": _merged_title,
+}
+SHIFTS: dict[str, tuple[int, int]] = {}
+
+
+def expected_cells(variant: str) -> dict[str, str]:
+    """Where each seeded value really is in the variant: cell → problem code."""
+    rows, cols = SHIFTS[variant]
+    cells = {}
+    for index, column, _, code in SEEDED:
+        col = ACTIVITIES.field_names.index(column) + 1 + cols
+        cells[f"{get_column_letter(col)}{index + 2 + rows}"] = code
+    return cells
+
+
+def broken_ledger(path: Path, variant: str) -> Path:
+    content = compliant_content(f"干部{variant}", UNIT)
+    for index, column, value, _ in SEEDED:
+        content.activities[index][column] = value
+    content.activities[1]["内容摘要"] = INJECTED
+    fill_ledger(content, path)
+    workbook = load_workbook(path)
+    SHIFTS[variant] = VARIANTS[variant](workbook[SHEET])
+    workbook.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
+    workspace = make_workspace(tmp_path_factory.mktemp("annotate"))
+    for variant in VARIANTS:
+        broken_ledger(workspace / "inbox" / f"{variant}.xlsx", variant)
+    (workspace / "inbox" / "不是工作簿.xlsx").write_bytes(b"name,unit\n")
+    submit_roster(workspace, roster_rows([(f"干部{v}", UNIT) for v in VARIANTS]))
+    options = RunOptions(workspace, period=Period.YEAR_END, as_of=date(YEAR, 11, 30), year=YEAR,
+                         workers=2)  # fmt: skip
+    return run(options)
+
+
+def annotated(result: RunResult, stem: str) -> Path:
+    return result.out_dir / "回执" / f"{stem}（批注回执）.xlsx"
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_problems_are_located_at_the_real_cells(result: RunResult, variant: str) -> None:
+    outcome = next(o for o in result.outcomes if o.file.endswith(f"{variant}.xlsx"))
+    found = {p.location.cell: p.code for p in outcome.problems if p.location.sheet == SHEET}
+    assert found == expected_cells(variant)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_each_problem_cell_is_filled_and_commented(result: RunResult, variant: str) -> None:
+    ws = load_workbook(annotated(result, variant))[SHEET]
+    for cell, code in expected_cells(variant).items():
+        colour = AMBER if code == "number-too-large" else RED
+        assert ws[cell].fill.fgColor.rgb == colour, (cell, code)
+        assert ws[cell].comment is not None and cell in ws[cell].comment.text
+    neighbour = next(iter(expected_cells(variant)))
+    below = f"{neighbour[0]}{int(neighbour[1:]) + 1}"
+    assert ws[below].fill.fill_type is None and ws[below].comment is None
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_values_are_kept_and_text_stays_text(
+    result: RunResult, variant: str, tmp_path: Path
+) -> None:
+    original = load_workbook(broken_ledger(tmp_path / "again.xlsx", variant))[SHEET]
+    returned = load_workbook(annotated(result, variant))[SHEET]
+    values = [[c.value for c in row] for row in original.iter_rows()]
+    assert [[c.value for c in row] for row in returned.iter_rows()] == values
+    assert not [c.coordinate for row in returned.iter_rows() for c in row if c.data_type == "f"]
+    assert any(c.value == INJECTED for row in returned.iter_rows() for c in row)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_error_list_comes_first_and_links_to_each_cell(result: RunResult, variant: str) -> None:
+    workbook = load_workbook(annotated(result, variant))
+    assert workbook.sheetnames[0] == LIST_SHEET and workbook.active.title == LIST_SHEET
+    links = {
+        c.hyperlink.location
+        for row in workbook[LIST_SHEET].iter_rows(min_row=4)
+        for c in row
+        if c.hyperlink is not None
+    }
+    assert {f"'{SHEET}'!{cell}" for cell in expected_cells(variant)} <= links
+    assert workbook["_lianxi"].sheet_state == "hidden"
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_dropdowns_are_recreated_below_the_real_header(result: RunResult, variant: str) -> None:
+    rows, cols = SHIFTS[variant]
+    ws = load_workbook(annotated(result, variant))[SHEET]
+    by_column = {}
+    for validation in ws.data_validations.dataValidation:
+        for cell_range in validation.sqref.ranges:
+            by_column[cell_range.min_col] = (cell_range.min_row, validation)
+    kind_column = ACTIVITIES.field_names.index("活动类型") + 1 + cols
+    first_row, validation = by_column[kind_column]
+    assert first_row == 2 + rows
+    assert validation.type == "list" and "走访基层" in validation.formula1
+    date_row, dates = by_column[column_index_from_string("A") + cols]
+    assert (date_row, dates.type) == (2 + rows, "date")
+
+
+def test_a_file_that_is_not_a_workbook_gets_only_the_text_receipt(result: RunResult) -> None:
+    folder = result.out_dir / "回执"
+    assert (folder / "不是工作簿.回执.txt").is_file()
+    assert not annotated(result, "不是工作簿").exists()
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="soffice not installed")
+def test_annotated_workbook_prints_in_libreoffice(result: RunResult, tmp_path: Path) -> None:
+    source = annotated(result, "插入空行和表头")
+    command = ["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+               "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)]  # fmt: skip
+    subprocess.run(command, capture_output=True, timeout=120, check=False)
+    pdf = tmp_path / f"{source.stem}.pdf"
+    assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF")

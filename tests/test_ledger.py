@@ -1,0 +1,333 @@
+"""The ledger: migrations, files kept without re-reading, versions across runs, withdraw, rebuild."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from factories import (
+    by_name,
+    compliant_content,
+    make_workspace,
+    roster_rows,
+    rule_titles,
+    sheet_values,
+    submit,
+    submit_roster,
+)
+from snapshots import outbox_snapshot
+
+from pipeline.cli import main
+from pipeline.cli.history import HEADERS as HISTORY_HEADERS
+from pipeline.demo.fill import fill_ledger
+from pipeline.errors import PipelineError
+from pipeline.forms.spec import TEMPLATES
+from pipeline.ingest import Batch, ingest
+from pipeline.ledger import Ledger
+from pipeline.ledger.archive import archive_file
+from pipeline.ledger.store import MIGRATIONS, Store, rows_table
+from pipeline.resources import templates_dir
+from pipeline.rules.model import Period
+from pipeline.runner import RunOptions, RunResult, run
+from pipeline.validate import validate
+
+YEAR, AS_OF = 2026, date(2026, 11, 30)
+UNIT = "金台区团委"
+STAGE = Path("outbox") / f"{YEAR}-年底考核"
+LECTURES = rule_titles()["lectures"]
+ARGS = ["--as-of", AS_OF.isoformat(), "--period", "year-end", "--workers", "1"]
+
+
+def options(workspace: Path) -> RunOptions:
+    return RunOptions(workspace, period=Period.YEAR_END, as_of=AS_OF, year=YEAR, workers=1)
+
+
+def fates(result: RunResult) -> dict[str, tuple[str, str]]:
+    return {o.file: (o.status.value, o.superseded_by) for o in result.outcomes}
+
+
+# --- the database ---------------------------------------------------------------------------
+
+
+def tables(db: sqlite3.Connection) -> set[str]:
+    return {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def test_a_new_ledger_is_migrated_and_reopening_changes_nothing(tmp_path: Path) -> None:
+    sheets = {rows_table(s.name).strip('"') for t in TEMPLATES.values() for s in t.sheets}
+    with Store(tmp_path / "lianxi.db") as store:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        first = tables(store.db)
+    assert {"files", "drops", "anchors", "problems"} | sheets <= first
+    with Store(tmp_path / "lianxi.db") as again:
+        assert again.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        assert tables(again.db) == first
+
+
+def test_a_field_the_contract_gained_becomes_a_column(tmp_path: Path) -> None:
+    table = rows_table("活动记录")
+    with Store(tmp_path / "lianxi.db") as store:
+        store.db.execute(f'ALTER TABLE {table} DROP COLUMN "佐证材料"')  # a ledger from before
+    with Store(tmp_path / "lianxi.db") as store:
+        columns = [row[1] for row in store.db.execute(f"PRAGMA table_info({table})")]
+    assert "佐证材料" in columns
+
+
+def test_a_ledger_made_by_a_newer_lianxi_is_refused(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "lianxi.db")
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    db.close()
+    with pytest.raises(PipelineError, match="更新版本"):
+        Store(tmp_path / "lianxi.db")
+
+
+def test_writes_are_all_or_nothing_and_keys_are_enforced(tmp_path: Path) -> None:
+    with Store(tmp_path / "lianxi.db") as store:
+        with pytest.raises(RuntimeError), store.transaction() as db:
+            db.execute(
+                "INSERT INTO files (sha256, display, path, size, mtime, received, archive)"
+                " VALUES (?, 'inbox/a.xlsx', 'a.xlsx', 1, 0, '', '')",
+                ("a" * 64,),
+            )
+            raise RuntimeError("killed halfway")
+        assert store.db.execute("SELECT count(*) FROM files").fetchone()[0] == 0
+        with pytest.raises(sqlite3.IntegrityError), store.transaction() as db:
+            db.execute(
+                "INSERT INTO drops (sha256, path, size, mtime, received) VALUES (?, 'a', 1, 0, '')",
+                ("b" * 64,),
+            )
+
+
+# --- a batch kept in the ledger is the batch that was read ----------------------------------
+
+
+@dataclass(frozen=True)
+class Kept:
+    read: Batch
+    kept: Batch
+    workspace: Path
+
+
+@pytest.fixture(scope="module")
+def kept(tmp_path_factory: pytest.TempPathFactory) -> Kept:
+    workspace = make_workspace(tmp_path_factory.mktemp("kept"))
+    submit(workspace, compliant_content("张明", UNIT), "张明.xlsx")
+    messy = compliant_content("李华", UNIT)
+    for n, row in enumerate(messy.activities[:6]):
+        row["日期"] = ("2026年3月5日", "2026.3.6", 46090, "2026年2月30日", "三月", None)[n]
+        row["青年人数"] = ("１２", "3人", True, 4.5, "-2", "很多")[n]
+    messy.info["填报日期"] = "2026/11/25"
+    submit(workspace, messy, "李华.xlsx")
+    submit_roster(workspace, roster_rows([("张明", UNIT), ("李华", UNIT)]))
+    (workspace / "inbox" / "说明.xlsx").write_text("not a workbook", encoding="utf-8")
+    shutil.copyfile(templates_dir() / "联系青年工作台账.xlsx", workspace / "inbox" / "空白.xlsx")
+    with Ledger(workspace) as ledger:
+        inbox = workspace / "inbox"
+        arrivals = [archive_file(p, p.name, ledger.archive) for p in sorted(inbox.iterdir())]
+        fresh = ledger.fresh(arrivals)
+        read = ingest([(str(a.archived), d) for a, d in fresh], workers=2)
+        ledger.record(arrivals, read)
+        return Kept(read, ledger.batch(), workspace)
+
+
+def test_kept_rows_are_the_rows_read(kept: Kept) -> None:
+    assert set(kept.kept.sheets) == set(kept.read.sheets)
+    for name, frame in kept.read.sheets.items():
+        pd.testing.assert_frame_equal(kept.kept.sheets[name], frame, obj=name)
+    assert len(kept.read.sheets["活动记录"]) > 20
+
+
+def test_kept_files_anchors_and_read_problems_are_those_read(kept: Kept) -> None:
+    columns = ["display", "sha256", "template_id"]
+    pd.testing.assert_frame_equal(kept.kept.files[columns], kept.read.files[columns])
+    assert all(Path(p).is_file() for p in kept.kept.files["path"])  # the archived copies
+    assert {s: a for s, a in kept.kept.anchors.items() if a} == {
+        s: a for s, a in kept.read.anchors.items() if a
+    }
+    assert [str(p) for p in kept.kept.problems] == [str(p) for p in kept.read.problems]
+    assert any(p.code == "file-not-workbook" for p in kept.kept.problems)
+
+
+def test_validating_kept_rows_finds_exactly_the_same_problems(kept: Kept) -> None:
+    def found(batch: Batch) -> dict[str, list[str]]:
+        problems = validate(batch, as_of=AS_OF, year=YEAR)
+        return {file: [str(p) for p in ps] for file, ps in problems.items()}
+
+    again = found(kept.kept)
+    assert again == found(kept.read)
+    codes = {line.split(" ")[2].rstrip(":") for line in again["inbox/李华.xlsx"]}
+    assert {"date-impossible", "date-unreadable", "number-unreadable", "number-negative"} <= codes
+
+
+def test_kept_dates_read_as_dates_in_sql(kept: Kept) -> None:
+    with Ledger(kept.workspace) as ledger:
+        (first,) = ledger.store.db.execute(
+            f"SELECT min(date(日期, 'unixepoch')) FROM {rows_table('活动记录')}"
+        ).fetchone()
+    assert first.startswith(f"{YEAR}-")
+
+
+# --- versions across runs -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Year:
+    workspace: Path
+    runs: list[RunResult]
+
+
+@pytest.fixture(scope="module")
+def year(tmp_path_factory: pytest.TempPathFactory) -> Year:
+    """Three runs: June versions and a copy; November versions and re-drops; a stale version."""
+    workspace = make_workspace(tmp_path_factory.mktemp("year"))
+    inbox = workspace / "inbox"
+    june = compliant_content("张明", UNIT, lectures=2, fill_date=date(YEAR, 6, 28))
+    submit(workspace, june, "张明-半年.xlsx")
+    submit(workspace, compliant_content("李华", UNIT, lectures=4), "李华.xlsx")
+    (inbox / "转发").mkdir()
+    shutil.copy2(inbox / "李华.xlsx", inbox / "转发" / "李华-副本.xlsx")
+    submit_roster(workspace, roster_rows([("张明", UNIT), ("李华", UNIT)]))
+    runs = [run(options(workspace))]
+    shutil.copy2(inbox / "已处理" / "张明-半年.xlsx", inbox / "张明-半年.xlsx")
+    submit(workspace, compliant_content("张明", UNIT, lectures=7), "张明.xlsx")
+    later = compliant_content("李华", UNIT, lectures=5, fill_date=date(YEAR, 11, 26))
+    submit(workspace, later, "李华.xlsx")  # a new version under a name used before
+    runs.append(run(options(workspace)))
+    stale = compliant_content("张明", UNIT, lectures=1, fill_date=date(YEAR, 5, 1))
+    submit(workspace, stale, "张明-旧.xlsx")
+    runs.append(run(options(workspace)))
+    return Year(workspace, runs)
+
+
+def test_the_same_content_dropped_twice_is_recognised_not_counted(year: Year) -> None:
+    first = year.runs[0]
+    assert first.received == 3
+    assert [(r.path, r.display) for r in first.repeats] == [
+        ("转发/李华-副本.xlsx", "inbox/李华.xlsx")
+    ]
+    assert sorted(fates(first)) == [
+        "inbox/干部名册.xlsx",
+        "inbox/张明-半年.xlsx",
+        "inbox/李华.xlsx",
+    ]
+    filed = year.workspace / "inbox" / "已处理"
+    assert (filed / "李华.xlsx").is_file() and (filed / "转发" / "李华-副本.xlsx").is_file()
+
+
+def test_a_re_drop_in_a_later_run_is_a_repeat_and_never_overwrites(year: Year) -> None:
+    second = year.runs[1]
+    assert second.received == 2
+    assert [(r.path, r.display) for r in second.repeats] == [
+        ("张明-半年.xlsx", "inbox/张明-半年.xlsx")
+    ]
+    filed = year.workspace / "inbox" / "已处理"
+    assert (filed / "张明-半年.xlsx").read_bytes() == (filed / "张明-半年（2）.xlsx").read_bytes()
+    assert (filed / "李华.xlsx").read_bytes() != (filed / "李华（2）.xlsx").read_bytes()
+
+
+def test_a_newer_version_in_a_later_run_supersedes_the_earlier(year: Year) -> None:
+    second = fates(year.runs[1])
+    assert second["inbox/张明-半年.xlsx"] == ("已被新版本替代", "inbox/张明.xlsx")
+    assert second["inbox/张明.xlsx"] == ("已采用", "")
+    # the name 李华.xlsx was used twice: the new content is told apart, and wins on 填报日期
+    assert second["inbox/李华.xlsx"] == ("已被新版本替代", "inbox/李华（2）.xlsx")
+    assert second["inbox/李华（2）.xlsx"] == ("已采用", "")
+
+
+def test_an_older_version_received_later_is_superseded_at_once(year: Year) -> None:
+    third = fates(year.runs[2])
+    assert third["inbox/张明-旧.xlsx"] == ("已被新版本替代", "inbox/张明.xlsx")
+    assert third["inbox/张明.xlsx"] == ("已采用", "")
+    ranking = by_name(sheet_values(year.workspace / STAGE / "排名.xlsx", "干部排名"))
+    assert (ranking["张明"][LECTURES], ranking["李华"][LECTURES]) == (7, 5)
+    listed = [r["文件"] for r in sheet_values(year.workspace / STAGE / "回执清单.xlsx", "回执清单")]
+    assert len(listed) == len(set(listed)) == 6
+
+
+def test_rebuild_from_the_ledger_alone_equals_the_run(year: Year, tmp_path: Path) -> None:
+    workspace = tmp_path / "copy"
+    shutil.copytree(year.workspace, workspace)
+    expected = outbox_snapshot(workspace)
+    shutil.rmtree(workspace / "outbox")
+    inbox_before = sorted(p.name for p in (workspace / "inbox").rglob("*"))
+    result = CliRunner().invoke(main, ["rebuild", "-w", str(workspace), *ARGS])
+    assert result.exit_code == 0, result.output
+    assert outbox_snapshot(workspace) == expected
+    assert sorted(p.name for p in (workspace / "inbox").rglob("*")) == inbox_before
+
+
+def test_withdraw_takes_a_version_out_at_the_next_rebuild(year: Year, tmp_path: Path) -> None:
+    workspace = tmp_path / "copy"
+    shutil.copytree(year.workspace, workspace)
+    withdrawn = workspace / "inbox" / "已处理" / "张明.xlsx"
+    reason = "单位填错，已另行报送"
+    cli = CliRunner()
+    result = cli.invoke(
+        main, ["withdraw", str(withdrawn), "--reason", reason, "-w", str(workspace)]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"已撤回 inbox/张明.xlsx（{UNIT} 张明）" in result.output
+    assert cli.invoke(main, ["rebuild", "-w", str(workspace), *ARGS]).exit_code == 0
+    ranking = by_name(sheet_values(workspace / STAGE / "排名.xlsx", "干部排名"))
+    assert ranking["张明"][LECTURES] == 2  # the June version is current again
+    listed = {r["文件"]: r for r in sheet_values(workspace / STAGE / "回执清单.xlsx", "回执清单")}
+    assert "inbox/张明.xlsx" not in listed
+    assert listed["inbox/张明-半年.xlsx"]["处理结果"] == "已采用"
+    history = cli.invoke(main, ["history", "-w", str(workspace), "--cadre", "张明"]).output
+    assert "已撤回" in history and f"撤回原因：{reason}" in history
+
+
+def test_withdraw_names_what_it_cannot_find(year: Year) -> None:
+    cli = CliRunner()
+    result = cli.invoke(
+        main, ["withdraw", "不存在.xlsx", "--reason", "x", "-w", str(year.workspace)]
+    )
+    assert result.exit_code == 2 and "账本中找不到“不存在.xlsx”" in result.output
+    blank = cli.invoke(
+        main, ["withdraw", "inbox/张明.xlsx", "--reason", " ", "-w", str(year.workspace)]
+    )
+    assert blank.exit_code == 2 and "请写明撤回原因" in blank.output
+
+
+def test_history_lists_every_version_and_filters_by_cadre_and_unit(year: Year) -> None:
+    cli = CliRunner()
+    whole = cli.invoke(main, ["history", "-w", str(year.workspace)])
+    assert whole.exit_code == 0, whole.output
+    header, *rows = whole.output.splitlines()
+    assert header.split() == list(HISTORY_HEADERS)
+    assert HISTORY_HEADERS[:4] == ("单位", "姓名", "填报日期", "结果")
+    assert len(rows) == 6
+    mine = cli.invoke(main, ["history", "-w", str(year.workspace), "--cadre", "张 明"]).output
+    lines = mine.splitlines()[1:]
+    assert len(lines) == 3 and all("张明" in line for line in lines)
+    assert "inbox/已处理/张明-半年.xlsx、inbox/已处理/张明-半年（2）.xlsx" in mine
+    assert "收到 2 次，内容相同" in mine
+    other = cli.invoke(main, ["history", "-w", str(year.workspace), "--unit", "渭滨区团委"])
+    assert "没有符合条件的记录" in other.output
+
+
+def test_commands_that_need_a_ledger_say_so(tmp_path: Path) -> None:
+    (tmp_path / "inbox").mkdir()
+    for command in (["rebuild", *ARGS], ["history"], ["withdraw", "x", "--reason", "y"]):
+        result = CliRunner().invoke(main, [*command, "-w", str(tmp_path)])
+        assert result.exit_code == 2 and "找不到账本" in result.output, command
+    assert not (tmp_path / "state").exists()
+
+
+def test_a_fresh_content_keeps_its_first_name_and_archive_copy(tmp_path: Path) -> None:
+    workspace = make_workspace(tmp_path)
+    source = fill_ledger(compliant_content("王芳", UNIT), tmp_path / "王芳.xlsx")
+    with Ledger(workspace) as ledger:
+        first = archive_file(source, "b/王芳.xlsx", ledger.archive)
+        second = archive_file(source, "a/王芳.XLSX", ledger.archive)
+    assert first.archived == second.archived and first.archived.suffix == ".xlsx"
+    assert first.archived.read_bytes() == source.read_bytes()
+    assert first.archived.parent.name == first.sha256[:2]
