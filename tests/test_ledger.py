@@ -27,11 +27,10 @@ from pipeline.cli import main
 from pipeline.cli.history import HEADERS as HISTORY_HEADERS
 from pipeline.demo.fill import fill_ledger
 from pipeline.errors import PipelineError
-from pipeline.forms.spec import TEMPLATES
 from pipeline.ingest import Batch, ingest
-from pipeline.ledger import Ledger
+from pipeline.ledger import Ledger, segment
 from pipeline.ledger.archive import archive_file
-from pipeline.ledger.store import MIGRATIONS, Store, rows_table
+from pipeline.ledger.store import MIGRATIONS, Store
 from pipeline.resources import templates_dir
 from pipeline.rules.model import Period
 from pipeline.runner import RunOptions, RunResult, run
@@ -60,25 +59,15 @@ def tables(db: sqlite3.Connection) -> set[str]:
 
 
 def test_a_new_ledger_is_migrated_and_reopening_changes_nothing(tmp_path: Path) -> None:
-    sheets = {rows_table(s.name).strip('"') for t in TEMPLATES.values() for s in t.sheets}
     with Store(tmp_path / "lianxi.db") as store:
         assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         first = tables(store.db)
-    assert {"files", "drops", "anchors", "problems"} | sheets <= first
+    assert {"files", "drops", "segments", "problems"} <= first
     with Store(tmp_path / "lianxi.db") as again:
         assert again.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         assert tables(again.db) == first
-
-
-def test_a_field_the_contract_gained_becomes_a_column(tmp_path: Path) -> None:
-    table = rows_table("活动记录")
-    with Store(tmp_path / "lianxi.db") as store:
-        store.db.execute(f'ALTER TABLE {table} DROP COLUMN "佐证材料"')  # a ledger from before
-    with Store(tmp_path / "lianxi.db") as store:
-        columns = [row[1] for row in store.db.execute(f"PRAGMA table_info({table})")]
-    assert "佐证材料" in columns
 
 
 def test_a_ledger_made_by_a_newer_lianxi_is_refused(tmp_path: Path) -> None:
@@ -167,12 +156,18 @@ def test_validating_kept_rows_finds_exactly_the_same_problems(kept: Kept) -> Non
     assert {"date-impossible", "date-unreadable", "number-unreadable", "number-negative"} <= codes
 
 
-def test_kept_dates_read_as_dates_in_sql(kept: Kept) -> None:
-    with Ledger(kept.workspace) as ledger:
-        (first,) = ledger.store.db.execute(
-            f"SELECT min(date(日期, 'unixepoch')) FROM {rows_table('活动记录')}"
-        ).fetchone()
-    assert first.startswith(f"{YEAR}-")
+def test_a_segment_keeps_every_kind_of_value_and_drops_files_not_asked_for() -> None:
+    values = [None, 3.0, pd.Timestamp("2026-03-05"), pd.NaT, "2026年2月30日", "", 0.5, "三月"]
+    frame = pd.DataFrame({"_file": [0, 1] * 4, "_row": range(2, 10), "日期": values})
+    frame = frame.astype({"日期": object})
+    blob = segment.encode(frame, ["a" * 64, "b" * 64], ["日期"])
+    both = segment.decode(blob, {"a" * 64: 5, "b" * 64: 0})
+    assert list(both["_file"]) == [5, 0] * 4
+    assert [type(v) for v in both["日期"]] == [type(v) for v in values]
+    assert list(both["日期"].iloc[[1, 2, 4, 5, 6, 7]]) == [values[i] for i in (1, 2, 4, 5, 6, 7)]
+    only_b = segment.decode(blob, {"b" * 64: 0})
+    assert list(only_b["_row"]) == [3, 5, 7, 9]
+    assert only_b["日期"].iloc[0] == 3.0 and only_b["日期"].iloc[1] is pd.NaT
 
 
 # --- versions across runs -------------------------------------------------------------------

@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline.errors import PipelineError
-from pipeline.forms.spec import TEMPLATES, Sheet
 
 DB_FILE = "lianxi.db"
 
@@ -28,6 +27,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             received TEXT NOT NULL,        -- when lianxi first saw it (ISO 8601)
             archive TEXT NOT NULL,         -- its copy, relative to state/
             template_id TEXT,
+            anchors TEXT NOT NULL DEFAULT '{}',  -- JSON: sheet -> field -> column or cell
             cadre_unit TEXT NOT NULL DEFAULT '',
             cadre_name TEXT NOT NULL DEFAULT '',
             fill_date TEXT NOT NULL DEFAULT '',
@@ -48,12 +48,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             moved_at TEXT                  -- set once the move is done
         )""",
         "CREATE INDEX drops_by_sha256 ON drops (sha256)",
-        """CREATE TABLE anchors (
-            sha256 TEXT NOT NULL REFERENCES files (sha256),
-            sheet TEXT NOT NULL,
-            field TEXT NOT NULL,
-            anchor TEXT NOT NULL,          -- column letter (tables) or cell (key-value sheets)
-            PRIMARY KEY (sha256, sheet, field)
+        """CREATE TABLE segments (
+            id INTEGER PRIMARY KEY,
+            sheet TEXT NOT NULL,           -- a template sheet
+            files INTEGER NOT NULL,        -- how many files' rows it holds
+            data BLOB NOT NULL             -- the rows as read and normalised (ledger/segment.py)
         )""",
         """CREATE TABLE problems (
             sha256 TEXT NOT NULL REFERENCES files (sha256),
@@ -70,11 +69,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def rows_table(sheet: str) -> str:
-    """The quoted name of the table holding the normalised rows of one template sheet."""
-    return f'"rows:{sheet}"'
-
-
 class Store:
     """An open ledger database; use as a context manager to close it."""
 
@@ -86,10 +80,6 @@ class Store:
         self.db.execute("PRAGMA synchronous = FULL")  # a commit survives a power cut
         self.db.execute("PRAGMA foreign_keys = ON")
         migrate(self.db)
-        with self.transaction():
-            for template in TEMPLATES.values():
-                for sheet in template.sheets:
-                    _sync_rows_table(self.db, sheet)
 
     def __enter__(self) -> Store:
         return self
@@ -128,25 +118,3 @@ def migrate(db: sqlite3.Connection) -> int:
             raise
         db.execute("COMMIT")
     return len(MIGRATIONS)
-
-
-def _sync_rows_table(db: sqlite3.Connection, sheet: Sheet) -> None:
-    """A table per template sheet whose columns follow the template contract.
-
-    A field added to the spec becomes a new column here; the columns have no declared type,
-    so each value keeps its own (REAL, TEXT, INTEGER for dates, NULL).
-    """
-    table = rows_table(sheet.name)
-    db.execute(
-        f"CREATE TABLE IF NOT EXISTS {table} ("
-        "sha256 TEXT NOT NULL REFERENCES files (sha256), _row INTEGER NOT NULL)"
-    )
-    db.execute(f'CREATE INDEX IF NOT EXISTS "rows:{sheet.name}:sha256" ON {table} (sha256)')
-    present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-    for name in sheet.field_names:
-        if name not in present:
-            db.execute(f"ALTER TABLE {table} ADD COLUMN {_quote(name)}")
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'

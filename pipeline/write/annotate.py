@@ -8,7 +8,10 @@ annotated in a spawned process under a memory limit, so no submitted file can ta
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import os
 import re
 import unicodedata
 import warnings
@@ -30,14 +33,16 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pipeline import __version__
 from pipeline.forms.spec import TEMPLATES, Sheet
 from pipeline.forms.validations import Validation, validations_for
 from pipeline.ingest.reader import HEADER_SEARCH_ROWS, header_key
 from pipeline.problems import Problem, Severity
-from pipeline.write.files import atomic_path
+from pipeline.write.files import atomic_path, write_text_atomic
 
 LIST_SHEET = "错误清单"
 ANNOTATED_SUFFIX = "（批注回执）.xlsx"
+MANIFEST = ".批注回执.json"  # target name -> fingerprint of the inputs it was made from
 LIST_HEADERS = ("序号", "等级", "单元格（点击跳转）", "问题", "发现的值", "修改提示")
 LIST_WIDTHS = (6, 8, 18, 50, 18, 50)
 FILLS = {
@@ -82,26 +87,86 @@ def annotatable(path: Path) -> bool:
         return False
 
 
-def annotate_all(jobs: Sequence[Job]) -> list[Path]:
-    """Annotate each job in a limited child process; a job that fails or crashes is skipped."""
-    written: list[Path] = []
-    pending = list(jobs)
-    while pending:
+def annotate_all(jobs: Sequence[Job], *, workers: int | None = None) -> list[Path]:
+    """Annotate each job in limited child processes, in job order; a job that fails is skipped.
+
+    A target already made from the same inputs (by `MANIFEST` in its folder) is kept as it is,
+    so a run that adds one file re-annotates none of the others.
+    """
+    manifest = _Manifest(jobs[0].target.parent) if jobs else None
+    todo = [job for job in jobs if manifest is None or not manifest.holds(job)]
+    if manifest is not None:
+        manifest.forget(todo)  # before rewriting: a run killed halfway must not trust them
+    made = _annotate_in_processes(todo, workers or max(os.cpu_count() or 1, 1))
+    made |= {job.target for job in jobs} - {job.target for job in todo}
+    if manifest is not None:
+        manifest.keep([job for job in jobs if job.target in made])
+    return [job.target for job in jobs if job.target in made]
+
+
+def _annotate_in_processes(jobs: Sequence[Job], workers: int) -> set[Path]:
+    """Every job on ``workers`` processes; the jobs a crashed pool left are run one by one."""
+    made: set[Path] = set()
+    alone: list[Job] = []
+    if not jobs:
+        return made
+    with ProcessPoolExecutor(min(workers, len(jobs)), get_context("spawn"), _limit_memory) as pool:
+        futures = [pool.submit(annotate_safely, job) for job in jobs]
+        for job, future in zip(jobs, futures, strict=True):
+            try:
+                path = future.result()
+            except BrokenProcessPool:  # one file took its process down: find which, alone
+                alone.append(job)
+                continue
+            if path is not None:
+                made.add(path)
+    for job in alone:
         with ProcessPoolExecutor(1, get_context("spawn"), _limit_memory) as pool:
-            pending = _drain(pool, pending, written)
-    return written
-
-
-def _drain(pool: ProcessPoolExecutor, jobs: list[Job], written: list[Path]) -> list[Job]:
-    """Run ``jobs`` in order; after a crash, return the jobs behind the one that crashed."""
-    for index, job in enumerate(jobs):
-        try:
-            path = pool.submit(annotate_safely, job).result()
-        except BrokenProcessPool:
-            return jobs[index + 1 :]
+            try:
+                path = pool.submit(annotate_safely, job).result()
+            except BrokenProcessPool:
+                continue
         if path is not None:
-            written.append(path)
-    return []
+            made.add(path)
+    return made
+
+
+class _Manifest:
+    """Which inputs each annotated workbook of a folder was made from (a hidden JSON file)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / MANIFEST
+        try:
+            self.made: dict[str, str] = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.made = {}
+
+    def holds(self, job: Job) -> bool:
+        return job.target.is_file() and self.made.get(job.target.name) == _fingerprint(job)
+
+    def forget(self, jobs: Sequence[Job]) -> None:
+        if any(job.target.name in self.made for job in jobs):
+            for job in jobs:
+                self.made.pop(job.target.name, None)
+            self._save()
+
+    def keep(self, jobs: Sequence[Job]) -> None:
+        self.made = {job.target.name: _fingerprint(job) for job in jobs}
+        self._save()
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(self.path, json.dumps(self.made, ensure_ascii=False, sort_keys=True))
+
+
+def _fingerprint(job: Job) -> str:
+    """The source's content (its archive name is its checksum) and all that is written into it."""
+    inputs = (
+        __version__, job.source.path.name, job.source.template_id, job.heading,
+        sorted((s, sorted(a.items())) for s, a in job.source.anchors.items()),
+        [str(problem) for problem in job.problems],
+    )  # fmt: skip
+    return hashlib.sha256(repr(inputs).encode("utf-8")).hexdigest()
 
 
 def _limit_memory() -> None:
