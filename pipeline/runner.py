@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.compute import Assessment, assess, follow_up
-from pipeline.inbox import Left, file_away, inbox_dir, take
+from pipeline.inbox import FOLDERS, Left, file_away, inbox_dir, take
 from pipeline.ingest import Batch, ingest
 from pipeline.ingest.executors import executor_for
 from pipeline.ingest.worker import FileRead
@@ -26,6 +26,7 @@ from pipeline.submissions import current_frames, read_roster, reconcile, unit_fo
 from pipeline.validate import validate
 from pipeline.write import write_outputs
 from pipeline.write.annotate import Source
+from pipeline.write.files import discard_temporaries
 
 Settled = tuple[Batch, list[FileOutcome], pd.DataFrame | None, list[int]]
 
@@ -91,6 +92,8 @@ def run(options: RunOptions, progress: Callable[[FileRead], None] | None = None)
     reader = executor_for(options.executor, workers=options.workers, scheduler=options.scheduler)
     with workspace_lock(options.workspace, wait=options.wait), Ledger(options.workspace) as ledger:
         discard_parts(ledger.archive)
+        for filed in FOLDERS:  # receipts beside returned files, half-written by a killed run
+            discard_temporaries(inbox / filed)
         intake = take(inbox, ledger.archive, settle=options.settle)
         checkpoint("archived")
         fresh = ledger.fresh(intake.arrivals)
@@ -135,8 +138,7 @@ def _assess_and_write(
     )  # fmt: skip
     assessment = follow_up(assessment, outcomes, roster)
     out_dir = options.workspace / "outbox" / f"{options.run_year}-{options.run_period.value}"
-    for leftover in out_dir.rglob(".*.tmp"):  # half-written by a killed run (we hold the lock)
-        leftover.unlink()
+    discard_temporaries(out_dir)
     outputs = write_outputs(
         assessment, outcomes, out_dir, run_info=_run_info(options, outcomes, assessment, skipped),
         sources=workbook_sources(batch),

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+TEMPORARY = re.compile(r"^\..+\.\d+\.[0-9a-f]{8}\.tmp$")  # the names atomic_path makes
+
+
+def discard_temporaries(folder: Path) -> None:
+    """Remove what killed runs left half-written under ``folder`` (only ever under the run lock)."""
+    if folder.is_dir():
+        for leftover in folder.rglob(".*.tmp"):
+            if TEMPORARY.match(leftover.name) and leftover.is_file():
+                leftover.unlink()
 
 
 @contextmanager

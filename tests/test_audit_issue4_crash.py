@@ -1,0 +1,170 @@
+"""Audit of issue 4, crash safety: a run SIGKILLed before *every* file-system step it takes.
+
+tests/test_crash.py kills at six named checkpoints and two timed points, none of which lies
+inside the writing of the outputs. Here a small launcher wraps os.replace / os.rename /
+os.link / os.unlink / os.fsync in the run's main process (reader workers are not touched) and
+kills the run just before its N-th call, for every N an uninterrupted run reaches that is not
+an fsync: each archive copy, each move out of the inbox, each receipt, each output rename.
+Each killed run is followed by an uninterrupted one; the end must be exactly that of one
+uninterrupted run (outputs' cell values, inbox, archive, ledger).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+
+import pytest
+from factories import compliant_content, make_workspace, roster_rows, submit, submit_roster
+from test_crash import End, end_of
+
+from pipeline.demo.fill import fill_ledger
+
+ROOT = Path(__file__).resolve().parents[1]
+YEAR, UNIT = 2026, "金台区团委"
+ARGS = ["run", "-w", "{w}", "--as-of", f"{YEAR}-11-30", "--period", "year-end", "--workers", "1"]
+WRAPPED = ("replace", "rename", "link", "unlink", "fsync")
+
+LAUNCHER = f"""
+import os, runpy, signal, sys
+KILL_AT = int(os.environ.get("AUDIT_KILL_AT", "0"))
+LOG = os.environ.get("AUDIT_LOG")
+MAIN = os.getpid()
+calls = []
+def wrap(name, function):
+    def wrapped(*args, **kwargs):
+        if os.getpid() == MAIN:
+            calls.append(name)
+            if LOG:
+                with open(LOG, "a") as log:
+                    log.write(name + "\\n")
+            if len(calls) == KILL_AT:
+                os.kill(MAIN, signal.SIGKILL)
+        return function(*args, **kwargs)
+    return wrapped
+for name in {WRAPPED!r}:
+    setattr(os, name, wrap(name, getattr(os, name)))
+sys.argv = ["pipeline", *sys.argv[1:]]
+runpy.run_module("pipeline", run_name="__main__", alter_sys=True)
+"""
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two versions of one cadre, a copy dropped twice, a returned file, a text file, a roster."""
+    workspace = make_workspace(tmp_path_factory.mktemp("template") / "w")
+    inbox = workspace / "inbox"
+    june = compliant_content("张明", UNIT, lectures=2, fill_date=date(YEAR, 6, 28))
+    submit(workspace, june, "张明-半年.xlsx")
+    submit(workspace, compliant_content("张明", UNIT), "张明.xlsx")
+    (inbox / "转发").mkdir()
+    shutil.copyfile(inbox / "张明.xlsx", inbox / "转发" / "张明.xlsx")
+    broken = compliant_content("刘洋", UNIT)
+    broken.activities[3]["日期"] = f"{YEAR}年2月30日"
+    (inbox / "县2").mkdir()
+    fill_ledger(broken, inbox / "县2" / "刘洋.xlsx")
+    (inbox / "说明.xlsx").write_text("not a workbook", encoding="utf-8")
+    submit_roster(workspace, roster_rows([("张明", UNIT), ("刘洋", UNIT), ("王芳", UNIT)]))
+    hour_ago = time.time() - 3600
+    for n, path in enumerate(sorted(p for p in inbox.rglob("*") if p.is_file())):
+        os.utime(path, (hour_ago + n, hour_ago + n))
+    (workspace.parent / "launcher.py").write_text(LAUNCHER, encoding="utf-8")
+    return workspace
+
+
+def launch(workspace: Path, kill_at: int = 0, log: Path | None = None) -> int:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        "AUDIT_KILL_AT": str(kill_at),
+    }
+    env.pop("LIANXI_CRASH_AT", None)
+    env.pop("AUDIT_LOG", None)
+    if log is not None:
+        env["AUDIT_LOG"] = str(log)
+    launcher = workspace.parent / "launcher.py"
+    command = [sys.executable, str(launcher), *(a.format(w=workspace) for a in ARGS)]
+    with (workspace.parent / f"stderr-{kill_at}.txt").open("w+b") as err:
+        process = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True
+        )
+        process.wait(timeout=300)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # reader workers left behind
+        err.seek(0)
+        stderr = err.read().decode("utf-8", "replace")
+        assert "Traceback" not in stderr, stderr
+    return process.returncode
+
+
+def copy_of(template: Path, root: Path, name: str) -> Path:
+    workspace = root / name / "w"
+    shutil.copytree(template.parent, workspace.parent)  # the workspace and the launcher
+    return workspace
+
+
+@pytest.fixture(scope="module")
+def reference(template: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[End, list[str]]:
+    workspace = copy_of(template, tmp_path_factory.mktemp("reference"), "ref")
+    log = workspace.parent / "calls.txt"
+    assert launch(workspace, log=log) == 0
+    return end_of(workspace), log.read_text(encoding="utf-8").split()
+
+
+@pytest.fixture(scope="module")
+def killed(
+    template: Path, reference: tuple[End, list[str]], tmp_path_factory: pytest.TempPathFactory
+) -> dict[int, tuple[int, int, End]]:
+    calls = reference[1]
+    points = [n for n, name in enumerate(calls, start=1) if name != "fsync"]
+    root = tmp_path_factory.mktemp("killed")
+
+    def follow(point: int) -> tuple[int, tuple[int, int, End]]:
+        workspace = copy_of(template, root, f"k{point}")
+        first = launch(workspace, kill_at=point)
+        second = launch(workspace)
+        return point, (first, second, end_of(workspace))
+
+    with ThreadPoolExecutor(2) as pool:
+        return dict(pool.map(follow, points))
+
+
+def test_the_sweep_reaches_every_kind_of_step(reference: tuple[End, list[str]]) -> None:
+    _, calls = reference
+    assert {"replace", "link", "unlink"} <= set(calls)
+    assert len([c for c in calls if c != "fsync"]) >= 20
+
+
+def test_a_run_killed_before_any_file_step_ends_as_an_uninterrupted_run(
+    killed: dict[int, tuple[int, int, End]], reference: tuple[End, list[str]]
+) -> None:
+    expected, _ = reference
+    wrong: dict[int, list[str]] = {}
+    for point, (first, second, end) in sorted(killed.items()):
+        faults = []
+        if first != -signal.SIGKILL:
+            faults.append(f"the first run was not killed ({first})")
+        if second != 0:
+            faults.append(f"the rerun exited {second}")
+        for part in ("inbox", "archive", "ledger"):
+            if getattr(end, part) != getattr(expected, part):
+                faults.append(f"{part}: {getattr(end, part)} != {getattr(expected, part)}")
+        if end.outbox.keys() != expected.outbox.keys():
+            faults.append(f"outbox files: {sorted(set(end.outbox) ^ set(expected.outbox))}")
+        else:
+            faults += [
+                f"outbox {n} differs"
+                for n in expected.outbox
+                if end.outbox[n] != expected.outbox[n]
+            ]
+        if faults:
+            wrong[point] = faults
+    assert wrong == {}
