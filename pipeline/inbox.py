@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pipeline.errors import PipelineError
 from pipeline.ledger import Arrival, Drop, Ledger
-from pipeline.ledger.archive import FileChanged, archive_file, fsync_directory
+from pipeline.ledger.archive import FileChanged, archive_file, fsync_directory, sync_all
 from pipeline.ledger.checkpoint import checkpoint
 from pipeline.outcomes import FileOutcome, Status
 from pipeline.write import write_receipt
@@ -31,7 +31,7 @@ PROCESSED, RETURNED = "已处理", "退回"
 FOLDERS = (PROCESSED, RETURNED)
 ZIP_MAGIC = b"PK\x03\x04"
 STILL_WRITTEN = "仍在写入（大小或修改时间仍在变化），留待下次处理"
-ARCHIVE_THREADS = 8  # copies in flight at once: fsync latency overlaps, the disk stays busy
+ARCHIVE_THREADS = 4  # copies in flight at once: hashing one while another waits on the disk
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,7 @@ def _complete_zip(path: Path) -> bool:
 
 
 def _archive_all(files: list[tuple[Path, str]], archive: Path, intake: Intake) -> None:
-    """Archive files on a few threads: each copy waits on its fsync, not on the processor."""
+    """Archive files on a few threads, then make every copy durable with one sync."""
     with ThreadPoolExecutor(ARCHIVE_THREADS) as pool:
         arrivals = pool.map(lambda file: _archive(file[0], file[1], archive), files)
         for (_, relative), arrival in zip(files, arrivals, strict=True):
@@ -160,12 +160,14 @@ def _archive_all(files: list[tuple[Path, str]], archive: Path, intake: Intake) -
                 intake.arrivals.append(arrival)
             elif arrival == STILL_WRITTEN:
                 intake.left.append(Left(relative, STILL_WRITTEN, retry=True))
+    if files:
+        sync_all()
 
 
 def _archive(path: Path, relative: str, archive: Path) -> Arrival | str:
     """The file's arrival, STILL_WRITTEN if it changed while copied, "" if it left the inbox."""
     try:
-        return archive_file(path, relative, archive)
+        return archive_file(path, relative, archive, sync=False)
     except FileChanged:
         return STILL_WRITTEN
     except FileNotFoundError:  # taken out of the inbox while we looked

@@ -12,7 +12,7 @@ import pandas as pd
 
 from pipeline.compute import Assessment, assess, follow_up
 from pipeline.inbox import FOLDERS, Left, file_away, inbox_dir, take
-from pipeline.ingest import Batch, ingest
+from pipeline.ingest import Batch, ingest, receive
 from pipeline.ingest.executors import executor_for
 from pipeline.ingest.worker import FileRead
 from pipeline.ledger import Ledger, Repeat, require_ledger, workspace_lock
@@ -98,7 +98,7 @@ def run(options: RunOptions, progress: Callable[[FileRead], None] | None = None)
         checkpoint("archived")
         fresh = ledger.fresh(intake.arrivals)
         jobs = [(str(arrival.archived), display) for arrival, display in fresh]
-        repeats = ledger.record(intake.arrivals, ingest(jobs, progress=progress, executor=reader))
+        repeats = ledger.record(intake.arrivals, receive(jobs, progress=progress, executor=reader))
         checkpoint("recorded")
         settled = _settle(options, ledger)
         checkpoint("settled")

@@ -18,7 +18,7 @@ from snapshots import files_under
 from pipeline.cli import main
 from pipeline.demo.fill import fill_ledger
 from pipeline.inbox import take
-from pipeline.ingest import ingest
+from pipeline.ingest import receive
 from pipeline.ledger import Ledger, workspace_lock
 from pipeline.rules.model import Period
 from pipeline.runner import RunOptions, run
@@ -175,7 +175,7 @@ def test_a_file_replaced_after_the_ledger_recorded_it_keeps_both_versions(tmp_pa
     with Ledger(workspace) as ledger:  # a run killed just after recording the file
         intake = take(inbox, ledger.archive, settle=0)
         jobs = [(str(a.archived), d) for a, d in ledger.fresh(intake.arrivals)]
-        ledger.record(intake.arrivals, ingest(jobs, workers=1))
+        ledger.record(intake.arrivals, receive(jobs, workers=1))
     newer = fill_ledger(compliant_content("张明", UNIT, lectures=9), tmp_path / "新.xlsx")
     os.replace(newer, inbox / "张明.xlsx")  # the clerk replaced it before the next run
 

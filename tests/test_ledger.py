@@ -27,8 +27,8 @@ from pipeline.cli import main
 from pipeline.cli.history import HEADERS as HISTORY_HEADERS
 from pipeline.demo.fill import fill_ledger
 from pipeline.errors import PipelineError
-from pipeline.ingest import Batch, ingest
-from pipeline.ledger import Ledger, segment
+from pipeline.ingest import Batch, assemble, receive, segment
+from pipeline.ledger import Ledger
 from pipeline.ledger.archive import archive_file
 from pipeline.ledger.store import MIGRATIONS, Store
 from pipeline.resources import templates_dir
@@ -122,9 +122,9 @@ def kept(tmp_path_factory: pytest.TempPathFactory) -> Kept:
         inbox = workspace / "inbox"
         arrivals = [archive_file(p, p.name, ledger.archive) for p in sorted(inbox.iterdir())]
         fresh = ledger.fresh(arrivals)
-        read = ingest([(str(a.archived), d) for a, d in fresh], workers=2)
-        ledger.record(arrivals, read)
-        return Kept(read, ledger.batch(), workspace)
+        received = receive([(str(a.archived), d) for a, d in fresh], workers=2)
+        ledger.record(arrivals, received)
+        return Kept(assemble(received), ledger.batch(), workspace)
 
 
 def test_kept_rows_are_the_rows_read(kept: Kept) -> None:

@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pipeline.forms.spec import TEMPLATES, Sheet
+from pipeline.ingest import segment
+from pipeline.ingest.chunk import SHEETS, Chunk, FileRead
 from pipeline.ingest.executors import Executor, LocalExecutor
-from pipeline.ingest.normalise import normalise_column
-from pipeline.ingest.reader import RawSheet
-from pipeline.ingest.worker import FileRead, WorkerLimits
+from pipeline.ingest.worker import WorkerLimits
 from pipeline.problems import Location, Problem
 
 FILE_COLUMNS = ("display", "path", "sha256", "size", "mtime", "template_id")
@@ -34,57 +33,58 @@ class Batch:
         return Location(str(self.files.at[file_no, "display"]), sheet, cell)
 
 
-def ingest(
+@dataclass
+class Received:
+    """What the workers sent: every file as read, in display-name order, and its rows encoded."""
+
+    reads: list[FileRead]
+    segments: list[tuple[str, bytes]]  # (sheet, rows keyed by display name)
+
+
+def receive(
     jobs: Iterable[tuple[str, str]],
     *,
     workers: int = 2,
     limits: WorkerLimits | None = None,
     progress: Callable[[FileRead], None] | None = None,
     executor: Executor | None = None,
-) -> Batch:
-    """Read (path, display name) pairs and assemble one batch of typed frames.
+) -> Received:
+    """Read (path, display name) pairs with ``executor`` (default: ``workers`` local processes).
 
-    The files are read by ``executor`` (default: ``workers`` local processes); the batch is the
-    same whichever reads them, since reads are put in display-name order before assembly.
+    What is received does not depend on the executor or on how files were grouped into tasks.
     """
-    reads = []
-    for read in (executor or LocalExecutor(workers)).read(list(jobs), limits or WorkerLimits()):
-        reads.append(read)
+    chunks: list[Chunk] = []
+    for chunk in (executor or LocalExecutor(workers)).read(list(jobs), limits or WorkerLimits()):
+        chunks.append(chunk)
         if progress is not None:
-            progress(read)
-    reads.sort(key=lambda r: r.display)
-    return assemble(reads)
+            for read in chunk.reads:
+                progress(read)
+    reads = sorted((read for chunk in chunks for read in chunk.reads), key=lambda r: r.display)
+    return Received(reads, [part for chunk in chunks for part in chunk.segments])
 
 
-def assemble(reads: list[FileRead]) -> Batch:
-    """One batch of typed frames from reads in file-number order.
+def ingest(
+    jobs: Iterable[tuple[str, str]], *, workers: int = 2, executor: Executor | None = None
+) -> Batch:
+    """Read (path, display name) pairs into one batch of typed frames."""
+    return assemble(receive(jobs, workers=workers, executor=executor))
 
-    Each sheet's raw rows are taken out of the reads as its frame is built, so the raw and the
-    typed rows of all files are never held at once (gigabytes at 10,000 files).
-    """
+
+def assemble(received: Received) -> Batch:
+    """The batch of typed frames of what was received, files numbered in display-name order."""
+    reads, segments = received.reads, received.segments
     files = pd.DataFrame(
         [(r.display, r.path, r.sha256, r.size, r.mtime, r.parsed.template_id) for r in reads],
         columns=list(FILE_COLUMNS),
     )
+    number = {read.display: n for n, read in enumerate(reads)}
+    anchors: dict[str, dict[int, dict[str, str]]] = {spec.name: {} for spec in SHEETS}
+    for n, read in enumerate(reads):
+        for sheet, fields in read.anchors.items():
+            anchors[sheet][n] = fields
+    sheets = {
+        spec.name: segment.stack([b for s, b in segments if s == spec.name], number, spec.field_names)
+        for spec in SHEETS
+    }
     problems = [p for r in reads for p in r.parsed.problems]
-    sheets: dict[str, pd.DataFrame] = {}
-    anchors: dict[str, dict[int, dict[str, str]]] = {}
-    for spec in (sheet for template in TEMPLATES.values() for sheet in template.sheets):
-        held = [
-            (n, r.parsed.sheets.pop(spec.name))
-            for n, r in enumerate(reads)
-            if spec.name in r.parsed.sheets
-        ]
-        anchors[spec.name] = {file_no: raw.anchors for file_no, raw in held}
-        sheets[spec.name] = _typed_frame(spec, held)
     return Batch(files, sheets, anchors, problems)
-
-
-def _typed_frame(spec: Sheet, held: list[tuple[int, RawSheet]]) -> pd.DataFrame:
-    rows = [(file_no, row, *values) for file_no, raw in held for row, values in raw.rows]
-    held.clear()
-    frame = pd.DataFrame(rows, columns=["_file", "_row", *spec.field_names], dtype=object)
-    del rows
-    for f in spec.fields:
-        frame[f.name] = normalise_column(frame[f.name], f)
-    return frame.astype({"_file": "int64", "_row": "int64"})

@@ -17,15 +17,16 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pipeline.errors import PipelineError
-from pipeline.ingest.worker import FileRead, WorkerLimits, read_file, read_files
+from pipeline.ingest.chunk import Chunk, pack
+from pipeline.ingest.worker import WorkerLimits, read_chunks, read_file
 
 EXECUTORS = ("local", "dask")
 DASK_BATCH = 32  # files per dask task: enough to amortise a round trip, small enough to spread
 
 
 class Executor(Protocol):
-    def read(self, jobs: Sequence[tuple[str, str]], limits: WorkerLimits) -> Iterator[FileRead]:
-        """Read (path, display name) pairs, yielding each file's read as it finishes."""
+    def read(self, jobs: Sequence[tuple[str, str]], limits: WorkerLimits) -> Iterator[Chunk]:
+        """Read (path, display name) pairs, yielding each chunk of files as it finishes."""
         ...
 
 
@@ -35,8 +36,8 @@ class LocalExecutor:
 
     workers: int = 2
 
-    def read(self, jobs: Sequence[tuple[str, str]], limits: WorkerLimits) -> Iterator[FileRead]:
-        return read_files(jobs, self.workers, limits)
+    def read(self, jobs: Sequence[tuple[str, str]], limits: WorkerLimits) -> Iterator[Chunk]:
+        return read_chunks(jobs, self.workers, limits)
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class DaskExecutor:
 
     scheduler: str
 
-    def read(self, jobs: Sequence[tuple[str, str]], limits: WorkerLimits) -> Iterator[FileRead]:
+    def read(self, jobs: Sequence[tuple[str, str]], limits: WorkerLimits) -> Iterator[Chunk]:
         from distributed import Client, as_completed
 
         try:
@@ -68,9 +69,9 @@ class DaskExecutor:
                 for following in islice(chunks, 1):
                     done.add(submit(following))
                 try:
-                    yield from future.result()
+                    yield future.result()
                 except Exception:  # the task's worker died or the task failed: read it here
-                    yield from read_files(chunk, 1, limits)
+                    yield from read_chunks(chunk, 1, limits)
 
 
 def _shipped(chunk: list[tuple[str, str]]) -> list[tuple[str, str, bytes, float]]:
@@ -80,7 +81,7 @@ def _shipped(chunk: list[tuple[str, str]]) -> list[tuple[str, str, bytes, float]
     ]
 
 
-def read_shipped(files: list[tuple[str, str, bytes, float]]) -> list[FileRead]:
+def read_shipped(files: list[tuple[str, str, bytes, float]]) -> Chunk:
     """On a dask worker: each file's bytes read as `read_file` reads a file on disk."""
     reads = []
     with tempfile.TemporaryDirectory(prefix="lianxi-") as folder:
@@ -88,7 +89,7 @@ def read_shipped(files: list[tuple[str, str, bytes, float]]) -> list[FileRead]:
             copy = Path(folder) / f"file{Path(path).suffix}"
             copy.write_bytes(data)
             reads.append(replace(read_file(str(copy), display), path=path, mtime=mtime))
-    return reads
+    return pack(reads)
 
 
 def executor_for(name: str, *, workers: int, scheduler: str | None = None) -> Executor:

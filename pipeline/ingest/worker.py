@@ -7,41 +7,29 @@ worker that dies turns into a `reader-crashed` problem for the file it held, and
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import multiprocessing
 import os
 from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 from typing import Any
 
-from pipeline.ingest.reader import Cell, ParsedFile, read_workbook
+from pipeline.ingest.chunk import Chunk, FileRead, pack
+from pipeline.ingest.reader import read_workbook
 from pipeline.ingest.sniff import Limits, sniff
 from pipeline.problems import Location, Problem
 
-BATCH = 32
+BATCH = 256  # files per task at most: its rows are typed and encoded together
 
 
 @dataclass(frozen=True)
 class WorkerLimits:
     memory_bytes: int = 2 * 1024**3
     cpu_seconds_per_file: int = 60
-
-
-@dataclass
-class FileRead:
-    """A file as read by a worker: its identity and what its template sheets hold."""
-
-    display: str
-    path: str
-    sha256: str
-    size: int
-    mtime: float
-    parsed: ParsedFile = field(default_factory=ParsedFile)
 
 
 def read_file(path: str, display: str, limits: Limits | None = None) -> FileRead:
@@ -67,29 +55,22 @@ def read_file(path: str, display: str, limits: Limits | None = None) -> FileRead
         )
         return read
     parsed.problems[:0] = read.parsed.problems
-    read.parsed = _share_repeats(parsed)
+    read.parsed = parsed
     return read
-
-
-def _share_repeats(parsed: ParsedFile) -> ParsedFile:
-    """One object per distinct text or date of a file: pickled once, held once by the run.
-
-    A year's 活动记录 repeats its types, places and days a hundred times; pickle writes an object
-    it has seen as a reference, so the file crosses to the run in half the bytes and memory.
-    """
-    seen: dict[tuple[type, Cell], Cell] = {}
-    for sheet in parsed.sheets.values():
-        for _, values in sheet.rows:
-            for i, value in enumerate(values):
-                if isinstance(value, str | dt.date):  # by type too: 1, 1.0 and True are equal
-                    values[i] = seen.setdefault((type(value), value), value)
-    return parsed
 
 
 def read_files(
     jobs: Sequence[tuple[str, str]], workers: int, limits: WorkerLimits | None = None
 ) -> Iterator[FileRead]:
-    """Read (path, display) pairs in isolated processes, yielding results as they finish."""
+    """Each file of ``jobs`` as read (its rows already taken into its chunk's segments)."""
+    for chunk in read_chunks(jobs, workers, limits):
+        yield from chunk.reads
+
+
+def read_chunks(
+    jobs: Sequence[tuple[str, str]], workers: int, limits: WorkerLimits | None = None
+) -> Iterator[Chunk]:
+    """Read (path, display) pairs in isolated processes, yielding chunks as they finish."""
     pending = list(jobs)
     limits = limits or WorkerLimits()
     while pending:
@@ -102,13 +83,13 @@ def read_files(
 
 def _round(
     jobs: list[tuple[str, str]], workers: int, limits: WorkerLimits, in_flight: Any
-) -> Generator[FileRead, None, tuple[set[int], list[int], list[int]]]:
+) -> Generator[Chunk, None, tuple[set[int], list[int], list[int]]]:
     """One pool over the jobs; on a crash, return which jobs were running and which never ran."""
     context = multiprocessing.get_context("spawn")
     counter = context.Value("i", 0)
     pool = ProcessPoolExecutor(max(workers, 1), context, _init_worker, (limits, in_flight, counter))
     batches = _batches(len(jobs), workers)
-    futures: list[Future[list[FileRead]]] = [
+    futures: list[Future[Chunk]] = [
         pool.submit(_task, [(i, *jobs[i]) for i in batch]) for batch in batches
     ]
     finished: set[int] = set()
@@ -119,7 +100,7 @@ def _round(
             except BrokenProcessPool:
                 break
             finished.update(batch)
-            yield from results
+            yield results
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     suspects = sorted({i for i in in_flight[:] if i >= 0} - finished)
@@ -128,12 +109,12 @@ def _round(
 
 
 def _batches(count: int, workers: int) -> list[range]:
-    """Consecutive job numbers in tasks of up to 32: few enough round trips, even enough load."""
+    """Consecutive job numbers in tasks of up to BATCH: about eight tasks a worker, for even load."""
     size = max(1, min(BATCH, count // (max(workers, 1) * 8)))
     return [range(start, min(start + size, count)) for start in range(0, count, size)]
 
 
-def _alone(job: tuple[str, str], limits: WorkerLimits) -> FileRead:
+def _alone(job: tuple[str, str], limits: WorkerLimits) -> Chunk:
     """Read a suspect file in a pool of its own: it either succeeds or is marked crashed."""
     path, display = job
     context = multiprocessing.get_context("spawn")
@@ -142,7 +123,7 @@ def _alone(job: tuple[str, str], limits: WorkerLimits) -> FileRead:
         1, context, _init_worker, (limits, flags, context.Value("i", 0))
     ) as pool:
         try:
-            return pool.submit(_task, [(0, path, display)]).result()[0]
+            return pool.submit(_task, [(0, path, display)]).result()
         except BrokenProcessPool:
             crashed = FileRead(
                 display, path, _sha256(path), os.path.getsize(path), os.path.getmtime(path)
@@ -151,7 +132,7 @@ def _alone(job: tuple[str, str], limits: WorkerLimits) -> FileRead:
             crashed.parsed.problems.append(
                 Problem("reader-crashed", Location(display), params={"detail": detail})
             )
-            return crashed
+            return Chunk([crashed])
 
 
 _SLOT: int = -1
@@ -177,7 +158,7 @@ def _silence_stderr() -> None:
     os.close(devnull)
 
 
-def _task(batch: list[tuple[int, str, str]]) -> list[FileRead]:
+def _task(batch: list[tuple[int, str, str]]) -> Chunk:
     """Read a batch of files, flagging each one while it is read so a crash names its file."""
     import resource
 
@@ -190,7 +171,7 @@ def _task(batch: list[tuple[int, str, str]]) -> list[FileRead]:
         _FLAGS[_SLOT] = index
         results.append(read_file(path, display))
         _FLAGS[_SLOT] = -1
-    return results
+    return pack(results)
 
 
 def _sha256(path: str) -> str:

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline.errors import PipelineError
-from pipeline.ingest import Batch
+from pipeline.ingest import Batch, Received
 from pipeline.ledger import batch as batches
 from pipeline.ledger import history, records
 from pipeline.ledger.archive import Arrival
@@ -63,12 +63,12 @@ class Ledger:
         """Arrivals with content the ledger has not seen, one per content, with display names."""
         return records.fresh(self.store.db, arrivals)
 
-    def record(self, arrivals: Iterable[Arrival], batch: Batch) -> list[Repeat]:
-        """In one transaction: the new files as read (``batch``) and every drop of ``arrivals``."""
+    def record(self, arrivals: Iterable[Arrival], received: Received) -> list[Repeat]:
+        """In one transaction: the new files as read (``received``) and every drop of ``arrivals``."""
         arrivals = list(arrivals)
         by_sha = {a.sha256: a for a in sorted(arrivals, key=lambda a: a.relative, reverse=True)}
         with self.store.transaction() as db:
-            batches.store_batch(db, batch, by_sha, self.state, _now())
+            batches.store_received(db, received, by_sha, self.state, _now())
             checkpoint("recording")  # killed here, the whole transaction is rolled back
             return records.record_drops(db, arrivals, _now())
 

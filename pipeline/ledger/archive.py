@@ -29,22 +29,23 @@ class FileChanged(Exception):
     """The file changed while it was being copied: it is still being written."""
 
 
-def archive_file(source: Path, relative: str, archive: Path) -> Arrival:
+def archive_file(source: Path, relative: str, archive: Path, *, sync: bool = True) -> Arrival:
     """Copy ``source`` into ``archive/ab/<sha256><ext>`` durably; a copy already there is kept.
 
     The copy is hashed while it is written to a temporary name, fsynced, then renamed, and the
-    directory fsynced, so an archived file is always whole. Raises FileChanged when the source
-    changed during the copy.
+    directory fsynced, so an archived file is always whole. With ``sync=False`` the caller
+    makes many copies durable at once (`sync_all`) before anything relies on them. Raises
+    FileChanged when the source changed during the copy.
     """
     before = source.stat()
     archive.mkdir(parents=True, exist_ok=True)
     part = archive / f".{secrets.token_hex(8)}{PART_SUFFIX}"
     try:
-        sha256 = _copy_hashing(source, part)
+        sha256 = _copy_hashing(source, part, sync)
         after = source.stat()
         if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
             raise FileChanged(relative)
-        target = archived_copy(archive, sha256) or _place(part, archive, sha256, source.suffix)
+        target = archived_copy(archive, sha256) or _place(part, archive, sha256, source.suffix, sync)
     finally:
         part.unlink(missing_ok=True)
     return Arrival(relative, sha256, before.st_size, before.st_mtime, target)
@@ -61,26 +62,33 @@ def discard_parts(archive: Path) -> None:
         part.unlink(missing_ok=True)
 
 
-def _copy_hashing(source: Path, target: Path) -> str:
+def sync_all() -> None:
+    """Flush every copy made with ``sync=False`` (and all else written) to disk: one wait."""
+    os.sync()
+
+
+def _copy_hashing(source: Path, target: Path, sync: bool) -> str:
     digest = hashlib.sha256()
     with source.open("rb") as reader, target.open("xb") as writer:
         while chunk := reader.read(CHUNK):
             digest.update(chunk)
             writer.write(chunk)
         writer.flush()
-        os.fsync(writer.fileno())
+        if sync:
+            os.fsync(writer.fileno())
     return digest.hexdigest()
 
 
-def _place(part: Path, archive: Path, sha256: str, suffix: str) -> Path:
+def _place(part: Path, archive: Path, sha256: str, suffix: str, sync: bool) -> Path:
     folder = archive / sha256[:2]
     created = not folder.exists()
     folder.mkdir(exist_ok=True)
     target = folder / f"{sha256}{suffix.lower() if _SAFE_SUFFIX.match(suffix) else ''}"
     os.replace(part, target)
-    fsync_directory(folder)
-    if created:
-        fsync_directory(archive)
+    if sync:
+        fsync_directory(folder)
+        if created:
+            fsync_directory(archive)
     return target
 
 

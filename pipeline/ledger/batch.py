@@ -13,46 +13,34 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from pipeline.forms.spec import TEMPLATES, Sheet
-from pipeline.ingest import FILE_COLUMNS, Batch
-from pipeline.ledger import segment
+from pipeline.ingest import FILE_COLUMNS, Batch, Received, segment
 from pipeline.ledger.archive import Arrival
 from pipeline.problems import Location, Problem
 
 SHEETS: tuple[Sheet, ...] = tuple(s for t in TEMPLATES.values() for s in t.sheets)
 
 
-def store_batch(
-    db: sqlite3.Connection, batch: Batch, arrivals: Mapping[str, Arrival], state: Path, now: str
-) -> None:
-    """Insert every file of ``batch`` (content new to the ledger) with all it was read as."""
-    shas = [str(sha) for sha in batch.files["sha256"]]
+def store_received(
+    db: sqlite3.Connection, received: Received, arrivals: Mapping[str, Arrival], state: Path,
+    now: str,
+) -> None:  # fmt: skip
+    """Insert every file of ``received`` (content new to the ledger) with all it was read as."""
     rows = []
-    for number, (sha, display, template_id) in enumerate(
-        zip(shas, batch.files["display"], batch.files["template_id"], strict=True)
-    ):
-        arrival = arrivals[sha]
-        anchors = {s: by_file[number] for s, by_file in batch.anchors.items() if number in by_file}
-        rows.append((sha, display, arrival.relative, arrival.size, arrival.mtime, now,
-                     arrival.archived.relative_to(state).as_posix(), template_id,
-                     json.dumps(anchors, ensure_ascii=False, sort_keys=True)))  # fmt: skip
+    for read in received.reads:
+        arrival = arrivals[read.sha256]
+        rows.append((read.sha256, read.display, arrival.relative, arrival.size, arrival.mtime, now,
+                     arrival.archived.relative_to(state).as_posix(), read.parsed.template_id,
+                     json.dumps(read.anchors, ensure_ascii=False, sort_keys=True)))  # fmt: skip
     db.executemany(
         "INSERT INTO files (sha256, display, path, size, mtime, received, archive, template_id,"
         " anchors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
-    by_display = dict(zip(batch.files["display"], shas, strict=True))
-    store_problems(db, "read", [(by_display[p.location.file], p) for p in batch.problems])
-    for spec in SHEETS:
-        frame = batch.sheets[spec.name]
-        if not frame.empty:
-            db.execute(
-                "INSERT INTO segments (sheet, files, data) VALUES (?, ?, ?)",
-                (spec.name, len(shas), segment.encode(frame, shas, spec.field_names)),
-            )
+    store_problems(db, "read", [(read.sha256, p) for read in received.reads for p in read.problems])
+    db.executemany("INSERT INTO segments (sheet, data) VALUES (?, ?)", received.segments)
 
 
 def store_problems(
@@ -80,13 +68,14 @@ def load_batch(db: sqlite3.Connection, state: Path) -> Batch:
         [(d, str(state / a), s, n, m, t) for d, a, s, n, m, t, _ in found],
         columns=list(FILE_COLUMNS),
     )
-    number = {str(sha): n for n, sha in enumerate(files["sha256"])}
+    number = {str(display): n for n, display in enumerate(files["display"])}
     anchors: dict[str, dict[int, dict[str, str]]] = {spec.name: {} for spec in SHEETS}
     for n, row in enumerate(found):
         for sheet, fields in json.loads(row[6]).items():
             anchors.setdefault(sheet, {})[n] = fields
     sheets = {spec.name: _frame(db, spec, number) for spec in SHEETS}
-    return Batch(files, sheets, anchors, load_problems(db, "read", number, list(files["display"])))
+    by_sha = {str(sha): n for n, sha in enumerate(files["sha256"])}
+    return Batch(files, sheets, anchors, load_problems(db, "read", by_sha, list(files["display"])))
 
 
 def load_problems(
@@ -107,21 +96,6 @@ def load_problems(
 
 
 def _frame(db: sqlite3.Connection, spec: Sheet, number: dict[str, int]) -> pd.DataFrame:
-    """One sheet kind's rows from every segment, each file's rows in sheet order."""
-    parts = [
-        segment.decode(blob, number)
-        for (blob,) in db.execute("SELECT data FROM segments WHERE sheet = ? ORDER BY id", (spec.name,))
-    ]
-    if not parts:
-        parts = [pd.DataFrame({segment.FILE: [], segment.ROW: []}, dtype=np.int64)]
-    frame = pd.concat([_conform(part, spec) for part in parts], ignore_index=True)
-    order = np.argsort(frame[segment.FILE].to_numpy(), kind="stable")
-    return frame.iloc[order].reset_index(drop=True)
-
-
-def _conform(part: pd.DataFrame, spec: Sheet) -> pd.DataFrame:
-    """A segment's frame in the spec's columns; a field the contract gained since is blank."""
-    for name in spec.field_names:
-        if name not in part:
-            part[name] = pd.Series([None] * len(part), index=part.index, dtype=object)
-    return part[[segment.FILE, segment.ROW, *spec.field_names]]
+    query = "SELECT data FROM segments WHERE sheet = ? ORDER BY id"
+    blobs = [blob for (blob,) in db.execute(query, (spec.name,))]
+    return segment.stack(blobs, number, spec.field_names)

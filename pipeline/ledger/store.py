@@ -51,8 +51,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE TABLE segments (
             id INTEGER PRIMARY KEY,
             sheet TEXT NOT NULL,           -- a template sheet
-            files INTEGER NOT NULL,        -- how many files' rows it holds
-            data BLOB NOT NULL             -- the rows as read and normalised (ledger/segment.py)
+            data BLOB NOT NULL             -- rows as read and normalised, by file display name
+                                           -- (pipeline/ingest/segment.py)
         )""",
         """CREATE TABLE problems (
             sha256 TEXT NOT NULL REFERENCES files (sha256),

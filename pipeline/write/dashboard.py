@@ -222,8 +222,7 @@ def _section(ws: Worksheet, row: int, title: str, styles: _Styles) -> None:
 
 def _filing_line(a: Assessment) -> str:
     day = a.as_of
-    return (f"填报单位（盖章）：____________    统计截止日：{day.year}年{day.month}月{day.day}日"
-            f"    规则：{a.rule_set.document}")  # fmt: skip
+    return f"统计截止日：{day.year}年{day.month}月{day.day}日    规则：{a.rule_set.document}"
 
 
 def _stage(a: Assessment) -> str:

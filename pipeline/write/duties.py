@@ -10,6 +10,7 @@ import pandas as pd
 from pipeline.compute.assessment import Assessment
 from pipeline.rules.model import MetricKind
 from pipeline.write.method import header_with_requirement
+from pipeline.write.reminders import page_sides
 from pipeline.write.workbook import (
     Cell,
     Formats,
@@ -61,7 +62,8 @@ def _write_unit_duties(ws: Worksheet, formats: Formats, assessment: Assessment) 
     ws.set_row(0, 48)
     ws.set_column(1, len(rules), RULE_WIDTH)
     ws.freeze_panes(1, 1)
-    setup_print(ws, True, 1, f"{UNIT_DUTIES_SHEET}（{_stage(assessment)}）")
+    left, right = page_sides(assessment)
+    setup_print(ws, True, 1, f"{UNIT_DUTIES_SHEET}（{_stage(assessment)}）", left=left, right=right)
 
 
 def _write_violations(ws: Worksheet, formats: Formats, assessment: Assessment) -> None:
@@ -76,7 +78,8 @@ def _write_violations(ws: Worksheet, formats: Formats, assessment: Assessment) -
     ws.autofilter(0, 0, max(end - 1, 1), len(VIOLATION_HEADERS) - 1)
     fit_columns(ws, VIOLATION_HEADERS, rows, maximum=44, first_row=1)
     ws.freeze_panes(1, 1)
-    setup_print(ws, True, 1, f"{VIOLATIONS_SHEET}（{_stage(assessment)}）")
+    left, right = page_sides(assessment)
+    setup_print(ws, True, 1, f"{VIOLATIONS_SHEET}（{_stage(assessment)}）", left=left, right=right)
 
 
 def _figure(found: tuple[object, bool] | None, formats: Formats) -> object:

@@ -16,7 +16,7 @@ from pipeline.write.method import RULE_HEADERS, header_with_requirement, method_
 from pipeline.write.pace import SHEET as PACE_SHEET
 from pipeline.write.pace import write_pace_sheet
 from pipeline.write.reminders import SHEET as CHASE_SHEET
-from pipeline.write.reminders import write_chase_sheet
+from pipeline.write.reminders import page_sides, write_chase_sheet
 from pipeline.write.workbook import (
     Cell,
     Format,
@@ -24,16 +24,18 @@ from pipeline.write.workbook import (
     Worksheet,
     atomic_workbook,
     fit_columns,
+    fit_rows,
+    merged_line,
     records,
     setup_print,
     write_table,
-    write_text,
 )
 
 CADRE_SHEET, UNIT_SHEET, INTERVIEW_SHEET = "干部排名", "单位排名", "约谈名单"
 MISSING_SHEET, METHOD_SHEET = "未报送名单", "方法说明"
 NONE = "无"
 RULE_WIDTH = 11
+METHOD_WIDTHS = (30, 18, 18, 8, 16, 70)  # 指标, 要求（全年）, 本阶段要求, 权重, 期限, 依据条款
 Row = list[object]
 
 
@@ -76,7 +78,7 @@ def _write_cadres(ws: Worksheet, formats: Formats, assessment: Assessment) -> No
     column_formats = [formats.number, formats.text, formats.text, formats.score]
     column_formats += [formats.figure] * len(rules)
     column_formats += [formats.wrap, formats.text, formats.text, formats.wrap]
-    _table(ws, formats, headers, rows, column_formats, f"干部排名（{_stage(assessment)}）")
+    _table(ws, formats, headers, rows, column_formats, CADRE_SHEET, assessment)
     ws.set_row(0, 48)
     ws.set_column(4, 3 + len(rules), RULE_WIDTH)
     ws.freeze_panes(1, 2)
@@ -92,7 +94,7 @@ def _write_units(ws: Worksheet, formats: Formats, assessment: Assessment) -> Non
     rows = [[unit.get(f) for f in fields] for unit in _by_rank(records(assessment.units))]
     column_formats = [formats.number, formats.text, *[formats.number] * 3, formats.score]
     column_formats += [formats.number] * (len(fields) - len(column_formats))
-    _table(ws, formats, headers, rows, column_formats, f"单位排名（{_stage(assessment)}）")
+    _table(ws, formats, headers, rows, column_formats, UNIT_SHEET, assessment)
     ws.freeze_panes(1, 2)
 
 
@@ -105,7 +107,7 @@ def _write_interviews(ws: Worksheet, formats: Formats, assessment: Assessment) -
     if not rows:
         rows = [[NONE if assessment.graded else f"{NONE}（本阶段不评定等次）", None, None, None]]
     column_formats = [formats.text, formats.text, formats.score, formats.wrap]
-    _table(ws, formats, headers, rows, column_formats, f"约谈名单（{_stage(assessment)}）")
+    _table(ws, formats, headers, rows, column_formats, INTERVIEW_SHEET, assessment)
     ws.freeze_panes(1, 0)
 
 
@@ -115,24 +117,27 @@ def _write_missing(ws: Worksheet, formats: Formats, assessment: Assessment) -> N
     rows: list[Row] = [[m.get(f) for f in fields] for m in records(assessment.missing)]
     if not rows:
         rows = [[NONE, None, None, None, None]]
-    _table(ws, formats, headers, rows, [formats.text] * 5, f"未报送名单（{_stage(assessment)}）")
+    _table(ws, formats, headers, rows, [formats.text] * 5, MISSING_SHEET, assessment)
     ws.freeze_panes(1, 0)
 
 
 def _write_method(ws: Worksheet, formats: Formats, assessment: Assessment) -> None:
+    """The lines across the whole width, then one row per rule; rows as tall as their text."""
     lines = method_lines(assessment)
     for row, line in enumerate(lines):
-        write_text(ws, row, 0, line, formats.note)
+        merged_line(ws, row, len(METHOD_WIDTHS) - 1, line, formats.note)
+    fit_rows(ws, 0, [[line] for line in lines], [sum(METHOD_WIDTHS)])
     first = len(lines) + 1
     rows = rule_rows(assessment)
-    column_formats = [formats.wrap, formats.wrap, formats.wrap, formats.figure, formats.text,
+    column_formats = [formats.wrap, formats.wrap, formats.wrap, formats.figure, formats.wrap,
                       formats.wrap]  # fmt: skip
     write_table(ws, first, RULE_HEADERS, rows, formats, column_formats)
-    ws.set_column(0, 0, 60)
-    ws.set_column(1, 2, 18)
-    ws.set_column(3, 4, 10)
-    ws.set_column(5, 5, 60)
-    setup_print(ws, True, 0, f"方法说明（{_stage(assessment)}）")
+    for col, width in enumerate(METHOD_WIDTHS):
+        ws.set_column(col, col, width)
+    fit_rows(ws, first + 1, rows, METHOD_WIDTHS)
+    left, right = page_sides(assessment)
+    setup_print(ws, True, 1, f"方法说明（{_stage(assessment)}）", first_header_row=first,
+                left=left, right=right)  # fmt: skip
 
 
 def _table(
@@ -141,13 +146,15 @@ def _table(
     headers: Sequence[str],
     rows: list[Row],
     column_formats: Sequence[Format],
-    title: str,
+    name: str,
+    assessment: Assessment,
 ) -> None:
     """A header row at the top, filterable, fitted to width and printed landscape."""
     end = write_table(ws, 0, headers, rows, formats, column_formats)
     ws.autofilter(0, 0, max(end - 1, 1), len(headers) - 1)
     fit_columns(ws, headers, rows, maximum=30, first_row=1)
-    setup_print(ws, True, 1, title)
+    left, right = page_sides(assessment)
+    setup_print(ws, True, 1, f"{name}（{_stage(assessment)}）", left=left, right=right)
 
 
 def _figures(results: pd.DataFrame) -> dict[tuple[object, object], tuple[object, bool]]:

@@ -88,7 +88,8 @@ def _annotation_jobs(
 
 
 def _heading(outcome: FileOutcome) -> str:
-    who = f"{outcome.name}（{outcome.unit}）" if outcome.name else PurePosixPath(outcome.file).name
+    unit = f"（{outcome.unit}）" if outcome.unit else ""
+    who = f"{outcome.name}{unit}" if outcome.name else PurePosixPath(outcome.file).name
     return f"{_one_line(who)}，{outcome.status.value}"
 
 

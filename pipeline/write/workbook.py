@@ -52,7 +52,8 @@ RESERVED_SHEET_NAMES = {"history"}  # Excel refuses a sheet called History
 YES, NO = "是", "否"
 
 
-ROW_HEIGHT = 15  # points per line of 11-point text
+ROW_HEIGHT = 16  # points per line of 11-point text (CJK fonts set lines about 1.45 em apart)
+ROW_PADDING = 3  # points above and below the lines of a wrapped cell
 
 
 @contextmanager
@@ -234,7 +235,7 @@ def fit_rows(
             default=1,
         )
         if lines > 1:
-            ws.set_row(first_row + offset, ROW_HEIGHT * lines)
+            ws.set_row(first_row + offset, ROW_HEIGHT * lines + ROW_PADDING)
 
 
 def sheet_names(names: Iterable[str], taken: Iterable[str] = ()) -> list[str]:

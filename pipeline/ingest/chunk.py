@@ -1,0 +1,68 @@
+"""A chunk: the files one worker task read, their rows typed and encoded in that worker.
+
+Normalisation runs in the workers, vectorised over each task's files, and each sheet kind's
+typed rows cross to the run as one segment (`pipeline.ingest.segment`): a few arrays instead of
+millions of Python objects to pickle and unpickle, stored in the ledger as they arrive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from pipeline.forms.spec import TEMPLATES, Sheet
+from pipeline.ingest import segment
+from pipeline.ingest.normalise import normalise_column
+from pipeline.ingest.reader import ParsedFile, RawSheet
+from pipeline.problems import Problem
+
+SHEETS: tuple[Sheet, ...] = tuple(s for t in TEMPLATES.values() for s in t.sheets)
+
+
+@dataclass
+class FileRead:
+    """A file as read by a worker: its identity, what its template sheets hold, its anchors."""
+
+    display: str
+    path: str
+    sha256: str
+    size: int
+    mtime: float
+    parsed: ParsedFile = field(default_factory=ParsedFile)
+    anchors: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet -> field -> anchor
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.parsed.problems
+
+
+@dataclass
+class Chunk:
+    """Files as read (their rows taken out) and their rows, one segment per sheet kind."""
+
+    reads: list[FileRead]
+    segments: list[tuple[str, bytes]] = field(default_factory=list)  # (sheet, rows by display)
+
+
+def pack(reads: list[FileRead]) -> Chunk:
+    """Type every sheet's rows of ``reads`` and encode them; each read keeps its anchors."""
+    segments = []
+    keys = [read.display for read in reads]
+    for spec in SHEETS:
+        held = [(n, r.parsed.sheets.pop(spec.name)) for n, r in enumerate(reads) if spec.name in r.parsed.sheets]
+        for n, raw in held:
+            reads[n].anchors[spec.name] = raw.anchors
+        frame = typed_frame(spec, held)
+        if not frame.empty:
+            segments.append((spec.name, segment.encode(frame, keys, spec.field_names)))
+    return Chunk(reads, segments)
+
+
+def typed_frame(spec: Sheet, held: list[tuple[int, RawSheet]]) -> pd.DataFrame:
+    """One sheet kind's raw rows of several files as a frame of normalised values."""
+    rows = [(file_no, row, *values) for file_no, raw in held for row, values in raw.rows]
+    frame = pd.DataFrame(rows, columns=[segment.FILE, segment.ROW, *spec.field_names], dtype=object)
+    for f in spec.fields:
+        frame[f.name] = normalise_column(frame[f.name], f)
+    return frame.astype({segment.FILE: "int64", segment.ROW: "int64"})

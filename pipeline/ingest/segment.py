@@ -1,0 +1,141 @@
+"""A segment: the normalised rows of one sheet kind for several files, as one blob.
+
+Storing rows one SQLite row each costs minutes at 10,000 workbooks (2.5 million rows written
+and read back value by value); a segment is written and read array-wise in about a second.
+
+Normalised values are None, float, Timestamp, NaT or text (`pipeline.ingest.normalise`). Each
+column is stored as a kind code per value and, per kind, the values of that kind only: floats,
+nanoseconds since 1970, and indices into the column's distinct texts (kept as JSON). The blob is
+a JSON table of contents followed by the arrays' raw bytes, of a few plain numeric types only:
+loading a ledger never runs code, and a segment of 256 files decodes in milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+NONE, FLOAT, STAMP, NAT, TEXT = range(5)
+_KINDS: defaultdict[type, int] = defaultdict(
+    lambda: TEXT, {type(None): NONE, float: FLOAT, pd.Timestamp: STAMP, type(pd.NaT): NAT, str: TEXT}
+)  # any other type is kept as its text
+FILE, ROW = "_file", "_row"
+MAGIC = b"LXS1"
+DTYPES = {np.dtype(t).str for t in (np.uint8, np.int32, np.int64, np.float64)}
+
+
+def encode(frame: pd.DataFrame, keys: Sequence[str], fields: Sequence[str]) -> bytes:
+    """``frame``'s rows (``_file`` numbering ``keys``) as a blob that names each file by its key."""
+    arrays: dict[str, np.ndarray] = {
+        "files": frame[FILE].to_numpy(np.int64),
+        "rows": frame[ROW].to_numpy(np.int64),
+        "keys": _text_blob(list(keys)),
+        "fields": _text_blob(list(fields)),
+    }
+    for n, name in enumerate(fields):
+        arrays |= {f"{n}.{part}": array for part, array in _encode_column(frame[name]).items()}
+    return _pack(arrays)
+
+
+def decode(blob: bytes, number: dict[str, int]) -> pd.DataFrame:
+    """The rows of the files in ``number`` (key → file number in the batch), others dropped."""
+    arrays = _unpack(blob)
+    keys, fields = _texts(arrays["keys"]), _texts(arrays["fields"])
+    renumber = np.array([number.get(key, -1) for key in keys], dtype=np.int64)
+    files = renumber[arrays["files"]] if len(keys) else arrays["files"]
+    keep = files >= 0
+    frame = pd.DataFrame({FILE: files[keep], ROW: arrays["rows"][keep]})
+    for n, name in enumerate(fields):  # object Series: pandas would infer str and NaN
+        frame[name] = pd.Series(_decode_column(arrays, f"{n}.", len(keep))[keep], dtype=object)
+    return frame
+
+
+def stack(blobs: Sequence[bytes], number: dict[str, int], fields: Sequence[str]) -> pd.DataFrame:
+    """One sheet kind's rows from every segment, in file order, each file's rows in sheet order.
+
+    A field the contract gained after a segment was written is blank in that segment's files.
+    """
+    parts = [_conform(decode(blob, number), fields) for blob in blobs]
+    if not parts:
+        parts = [_conform(pd.DataFrame({FILE: [], ROW: []}, dtype=np.int64), fields)]
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    order = np.argsort(frame[FILE].to_numpy(), kind="stable")
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def _conform(part: pd.DataFrame, fields: Sequence[str]) -> pd.DataFrame:
+    for name in fields:
+        if name not in part:
+            part[name] = pd.Series([None] * len(part), index=part.index, dtype=object)
+    return part[[FILE, ROW, *fields]]
+
+
+def _encode_column(values: pd.Series) -> dict[str, np.ndarray]:
+    array = values.to_numpy(dtype=object)
+    kinds = np.fromiter(map(_KINDS.__getitem__, map(type, array)), np.uint8, len(array))
+    texts = array[kinds == TEXT]
+    codes, distinct = pd.factorize(pd.Series([v if type(v) is str else str(v) for v in texts], dtype=object))
+    return {
+        "kinds": kinds,
+        "floats": array[kinds == FLOAT].astype(np.float64),
+        "stamps": _nanoseconds(array[kinds == STAMP]),
+        "codes": codes.astype(np.int32),
+        "distinct": _text_blob(list(distinct)),
+    }
+
+
+def _decode_column(arrays: dict[str, np.ndarray], prefix: str, length: int) -> np.ndarray:
+    kinds = arrays[prefix + "kinds"]
+    out = np.full(length, None, dtype=object)
+    out[kinds == FLOAT] = arrays[prefix + "floats"].tolist()
+    stamps = arrays[prefix + "stamps"]
+    if len(stamps):  # one Timestamp object per distinct day, as normalisation makes them
+        codes, days = pd.factorize(stamps)
+        shared = np.array(list(pd.to_datetime(days, unit="ns")), dtype=object)
+        out[kinds == STAMP] = shared[codes]
+    out[kinds == NAT] = pd.NaT
+    distinct = np.array(_texts(arrays[prefix + "distinct"]), dtype=object)
+    if len(distinct):
+        out[kinds == TEXT] = distinct[arrays[prefix + "codes"]]
+    return out
+
+
+def _pack(arrays: dict[str, np.ndarray]) -> bytes:
+    contents, parts, offset = [], [], 0
+    for name, array in arrays.items():
+        data = np.ascontiguousarray(array).tobytes()
+        contents.append((name, array.dtype.str, len(array), offset))
+        parts.append(data)
+        offset += len(data)
+    head = json.dumps(contents).encode("utf-8")
+    return b"".join([MAGIC, len(head).to_bytes(4, "little"), head, *parts])
+
+
+def _unpack(blob: bytes) -> dict[str, np.ndarray]:
+    if blob[: len(MAGIC)] != MAGIC:
+        raise ValueError("not a lianxi segment")
+    size = int.from_bytes(blob[len(MAGIC) : len(MAGIC) + 4], "little")
+    start = len(MAGIC) + 4 + size
+    contents = json.loads(blob[len(MAGIC) + 4 : start].decode("utf-8"))
+    arrays = {}
+    for name, dtype, count, offset in contents:
+        if dtype not in DTYPES:
+            raise ValueError(f"unexpected array type {dtype!r} in a segment")
+        arrays[name] = np.frombuffer(blob, np.dtype(dtype), count, start + offset)
+    return arrays
+
+
+def _nanoseconds(stamps: np.ndarray) -> np.ndarray:
+    return np.fromiter((stamp.value for stamp in stamps), np.int64, len(stamps))  # ns, any unit
+
+
+def _text_blob(texts: list[str]) -> np.ndarray:
+    return np.frombuffer(json.dumps(texts, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
+
+
+def _texts(blob: np.ndarray) -> list[str]:
+    return list(json.loads(blob.tobytes().decode("utf-8")))
