@@ -23,6 +23,7 @@ from pipeline.problems import Problem
 from pipeline.rules.loader import load_rules
 from pipeline.rules.model import Period, RuleSet
 from pipeline.submissions import current_frames, read_roster, reconcile, unit_forms
+from pipeline.timings import stage
 from pipeline.validate import validate
 from pipeline.write import write_outputs
 from pipeline.write.annotate import Source
@@ -94,15 +95,20 @@ def run(options: RunOptions, progress: Callable[[FileRead], None] | None = None)
         discard_parts(ledger.archive)
         for filed in FOLDERS:  # receipts beside returned files, half-written by a killed run
             discard_temporaries(inbox / filed)
-        intake = take(inbox, ledger.archive, settle=options.settle)
+        with stage("archive"):
+            intake = take(inbox, ledger.archive, settle=options.settle)
         checkpoint("archived")
         fresh = ledger.fresh(intake.arrivals)
         jobs = [(str(arrival.archived), display) for arrival, display in fresh]
-        repeats = ledger.record(intake.arrivals, receive(jobs, progress=progress, executor=reader))
+        with stage("read"):
+            received = receive(jobs, progress=progress, executor=reader)
+        with stage("record"):
+            repeats = ledger.record(intake.arrivals, received)
         checkpoint("recorded")
         settled = _settle(options, ledger)
         checkpoint("settled")
-        file_away(ledger, {o.sha256: o for o in settled[1]}, intake.arrivals)
+        with stage("file away"):
+            file_away(ledger, {o.sha256: o for o in settled[1]}, intake.arrivals)
         checkpoint("filed")
         result = _assess_and_write(options, rule_set, settled, intake.left)
     return replace(result, repeats=repeats, received=len(fresh))
@@ -118,11 +124,14 @@ def rebuild(options: RunOptions) -> RunResult:
 
 def _settle(options: RunOptions, ledger: Ledger) -> Settled:
     """Validate every file the ledger holds, decide each one's fate and record it."""
-    batch = ledger.batch()
-    problems = validate(batch, as_of=options.as_of, year=options.run_year)
-    roster = read_roster(batch, problems)
-    outcomes, current = reconcile(batch, problems, roster)
-    ledger.record_outcomes(outcomes)
+    with stage("load"):
+        batch = ledger.batch()
+    with stage("validate"):
+        problems = validate(batch, as_of=options.as_of, year=options.run_year)
+    with stage("reconcile"):
+        roster = read_roster(batch, problems)
+        outcomes, current = reconcile(batch, problems, roster)
+        ledger.record_outcomes(outcomes)
     return batch, outcomes, roster, current
 
 
@@ -130,13 +139,14 @@ def _assess_and_write(
     options: RunOptions, rule_set: RuleSet, settled: Settled, skipped: list[Left]
 ) -> RunResult:
     batch, outcomes, roster, current = settled
-    cadres, sheets = current_frames(batch, current)
-    sheets |= unit_forms(batch, outcomes)
-    assessment = assess(
-        rule_set, options.run_period, options.run_year, options.as_of, cadres, sheets, roster,
-        locate=batch.locate,
-    )  # fmt: skip
-    assessment = follow_up(assessment, outcomes, roster)
+    with stage("assess"):
+        cadres, sheets = current_frames(batch, current)
+        sheets |= unit_forms(batch, outcomes)
+        assessment = assess(
+            rule_set, options.run_period, options.run_year, options.as_of, cadres, sheets, roster,
+            locate=batch.locate,
+        )  # fmt: skip
+        assessment = follow_up(assessment, outcomes, roster)
     out_dir = options.workspace / "outbox" / f"{options.run_year}-{options.run_period.value}"
     discard_temporaries(out_dir)
     outputs = write_outputs(

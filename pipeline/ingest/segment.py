@@ -76,13 +76,13 @@ def _conform(part: pd.DataFrame, fields: Sequence[str]) -> pd.DataFrame:
 
 def _encode_column(values: pd.Series) -> dict[str, np.ndarray]:
     array = values.to_numpy(dtype=object)
-    kinds = np.fromiter(map(_KINDS.__getitem__, map(type, array)), np.uint8, len(array))
+    kinds = kinds_of(array)
     texts = array[kinds == TEXT]
     codes, distinct = pd.factorize(pd.Series([v if type(v) is str else str(v) for v in texts], dtype=object))
     return {
         "kinds": kinds,
         "floats": array[kinds == FLOAT].astype(np.float64),
-        "stamps": _nanoseconds(array[kinds == STAMP]),
+        "stamps": nanoseconds(array[kinds == STAMP]),
         "codes": codes.astype(np.int32),
         "distinct": _text_blob(list(distinct)),
     }
@@ -129,7 +129,12 @@ def _unpack(blob: bytes) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _nanoseconds(stamps: np.ndarray) -> np.ndarray:
+def kinds_of(array: np.ndarray) -> np.ndarray:
+    """The kind code (NONE, FLOAT, STAMP, NAT, TEXT) of each normalised value."""
+    return np.fromiter(map(_KINDS.__getitem__, map(type, array)), np.uint8, len(array))
+
+
+def nanoseconds(stamps: np.ndarray) -> np.ndarray:
     return np.fromiter((stamp.value for stamp in stamps), np.int64, len(stamps))  # ns, any unit
 
 

@@ -11,7 +11,7 @@ import pandera.pandas as pa
 from pipeline.forms.spec import TEMPLATES
 from pipeline.ingest import Batch
 from pipeline.problems import Problem
-from pipeline.validate.schemas import sheet_schema
+from pipeline.validate.schemas import Typed, sheet_schema
 from pipeline.validate.translate import format_value, translate
 
 __all__ = ["validate"]
@@ -29,11 +29,14 @@ def validate(batch: Batch, *, as_of: date, year: int | None = None) -> dict[str,
             if frame.empty:
                 continue
             row_year = frame["_file"].map(file_year)
-            schema = sheet_schema(spec, row_year, as_of, year)
+            typed = Typed(frame)
+            schema = sheet_schema(spec, typed, row_year, as_of, year)
             try:
                 schema.validate(frame, lazy=True, inplace=True)  # no coercion: a copy is waste
             except pa.errors.SchemaErrors as errors:
                 problems += translate(errors.failure_cases, spec, frame, batch, context)
+            finally:
+                typed.release()
     by_file: dict[str, list[Problem]] = defaultdict(list)
     for display in batch.files["display"]:
         by_file[display] = []

@@ -6,30 +6,70 @@ A schema validates one sheet kind over all files' rows at once. Checks that depe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from functools import cached_property
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from pipeline.forms.spec import Field, Kind, Sheet
+from pipeline.ingest import segment
 from pipeline.ingest.normalise import is_date_text
 
 
-def _is_timestamp(s: pd.Series) -> pd.Series:
-    return pd.Series([isinstance(v, pd.Timestamp) for v in s.to_numpy(object)], s.index, bool)
+class Typed:
+    """Each column's values seen by type once, shared by every check of a sheet kind.
+
+    The checks of one column ask the same questions (is it a number, a day, date-shaped text?);
+    answering them once per column, array-wise, is what makes millions of rows cheap.
+    """
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self._columns: dict[str, _Column] = {}
+
+    def release(self) -> None:
+        """Forget the frame: the schema, attached to the frame by pandera, must not hold it."""
+        self.frame, self._columns = pd.DataFrame(), {}
+
+    def __getitem__(self, name: str) -> _Column:
+        if name not in self._columns:
+            self._columns[name] = _Column(self.frame[name])
+        return self._columns[name]
 
 
-def _is_number(s: pd.Series) -> pd.Series:
-    return pd.Series([isinstance(v, float) for v in s.to_numpy(object)], s.index, bool)
+class _Column:
+    """A column's type masks and typed values; `series` says "passes" for every blank cell."""
+
+    def __init__(self, values: pd.Series) -> None:
+        array = values.to_numpy(dtype=object)
+        kinds = segment.kinds_of(array)
+        self.values, self.index = values, values.index
+        self.is_number = kinds == segment.FLOAT
+        self.is_stamp = kinds == segment.STAMP
+        self.floats = np.full(len(array), np.nan)
+        self.floats[self.is_number] = array[self.is_number].astype(np.float64)
+        nanoseconds = np.full(len(array), np.iinfo(np.int64).min)  # NaT
+        nanoseconds[self.is_stamp] = segment.nanoseconds(array[self.is_stamp])
+        self.stamps = pd.DatetimeIndex(nanoseconds.view("datetime64[ns]"))
+        self.blank = (kinds == segment.NONE) | (kinds == segment.NAT) | np.isnan(self.floats) & self.is_number
+
+    @cached_property
+    def date_text(self) -> np.ndarray:
+        return is_date_text(self.values).to_numpy()
+
+    def series(self, mask: np.ndarray, like: pd.Series) -> pd.Series:
+        out = pd.Series(mask | self.blank, index=self.index, dtype=bool)
+        return out if len(like) == len(out) else out.reindex(like.index)
 
 
-def _as_float(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s.where(_is_number(s)), errors="coerce")
-
-
-def _as_datetime(s: pd.Series) -> pd.Series:
-    """The Timestamps of ``s`` as a datetime column (NaT elsewhere), for array-wise comparisons."""
-    return pd.to_datetime(s.where(_is_timestamp(s)), errors="coerce")
+def _typed_check(typed: Typed, test: Callable[[_Column], np.ndarray], name: str) -> pa.Check:
+    """A check on a column's typed view, blank cells passing (pandera need not look for them)."""
+    return pa.Check(
+        lambda s: typed[str(s.name)].series(test(typed[str(s.name)]), s), name=name, ignore_na=False
+    )
 
 
 def _required(f: Field) -> list[pa.Check]:
@@ -40,81 +80,74 @@ def _required(f: Field) -> list[pa.Check]:
     return []
 
 
-def _date_checks(file_year: pd.Series, as_of: date) -> list[pa.Check]:
-    cutoff = pd.Timestamp(as_of)
+def _date_checks(typed: Typed, file_year: pd.Series, as_of: date) -> list[pa.Check]:
+    cutoff = pd.Timestamp(as_of).as_unit("ns").to_datetime64()
 
-    def in_year(s: pd.Series) -> pd.Series:
-        years = file_year.reindex(s.index)
-        return ~(years.notna() & (_as_datetime(s).dt.year != years) & _is_timestamp(s))
+    def in_year(c: _Column) -> np.ndarray:
+        years = file_year.reindex(c.index).to_numpy()
+        return ~(~np.isnan(years) & (c.stamps.year.to_numpy() != years) & c.is_stamp)
 
     return [
-        pa.Check(lambda s: _is_timestamp(s) | is_date_text(s), name="date-unreadable"),
-        pa.Check(lambda s: ~is_date_text(s), name="date-impossible"),
-        pa.Check(in_year, name="date-out-of-year"),
-        pa.Check(lambda s: ~(_as_datetime(s) > cutoff), name="date-in-future"),
+        _typed_check(typed, lambda c: c.is_stamp | c.date_text, "date-unreadable"),
+        _typed_check(typed, lambda c: ~c.date_text, "date-impossible"),
+        _typed_check(typed, in_year, "date-out-of-year"),
+        _typed_check(typed, lambda c: ~(c.stamps.to_numpy() > cutoff), "date-in-future"),
     ]
 
 
-def _number_checks(f: Field) -> list[pa.Check]:
+def _number_checks(typed: Typed, f: Field) -> list[pa.Check]:
     checks = [
-        pa.Check(_is_number, name="number-unreadable"),
-        pa.Check(lambda s: ~(_as_float(s) < 0).astype(bool), name="number-negative"),
+        _typed_check(typed, lambda c: c.is_number, "number-unreadable"),
+        _typed_check(typed, lambda c: ~(c.floats < 0), "number-negative"),
     ]
     if f.kind is Kind.INTEGER:
-        checks.append(
-            pa.Check(lambda s: ~(_as_float(s) % 1 > 0).astype(bool), name="number-not-integer")
-        )
+        checks.append(_typed_check(typed, lambda c: ~(c.floats % 1 > 0), "number-not-integer"))
     if f.maximum is not None:
         limit = f.maximum
-        checks.append(
-            pa.Check(lambda s: ~(_as_float(s) > limit).astype(bool), name="number-too-large")
-        )
+        checks.append(_typed_check(typed, lambda c: ~(c.floats > limit), "number-too-large"))
     return checks
 
 
-def _year_checks(run_year: int | None) -> list[pa.Check]:
-    checks = [
-        pa.Check(
-            lambda s: _as_float(s).between(2000, 2100) & (_as_float(s) % 1 == 0),
-            name="year-invalid",
-        )
-    ]
+def _year_checks(typed: Typed, run_year: int | None) -> list[pa.Check]:
+    def plausible(c: _Column) -> np.ndarray:
+        return (c.floats >= 2000) & (c.floats <= 2100)
+
+    checks = [_typed_check(typed, lambda c: plausible(c) & (c.floats % 1 == 0), "year-invalid")]
     if run_year is not None:
         checks.append(
-            pa.Check(
-                lambda s: ~_as_float(s).between(2000, 2100) | (_as_float(s) == run_year),
-                name="year-mismatch",
-            )
+            _typed_check(typed, lambda c: ~plausible(c) | (c.floats == run_year), "year-mismatch")
         )
     return checks
 
 
 def _field_checks(
-    f: Field, file_year: pd.Series, as_of: date, run_year: int | None
+    typed: Typed, f: Field, file_year: pd.Series, as_of: date, run_year: int | None
 ) -> list[pa.Check]:
     checks = _required(f)
     if f.kind is Kind.DATE:
-        checks += _date_checks(file_year, as_of)
+        checks += _date_checks(typed, file_year, as_of)
     elif f.kind in (Kind.INTEGER, Kind.NUMBER):
-        checks += _number_checks(f)
+        checks += _number_checks(typed, f)
     elif f.kind is Kind.YEAR:
-        checks += _year_checks(run_year)
+        checks += _year_checks(typed, run_year)
     elif f.kind is Kind.CHOICE:
         allowed = set(f.choices)
-        checks.append(pa.Check(lambda s: s.isin(allowed), name="choice-invalid"))
+        checks.append(
+            _typed_check(typed, lambda c: c.values.isin(allowed).to_numpy(), "choice-invalid")
+        )
     return checks
 
 
 def sheet_schema(
-    spec: Sheet, file_year: pd.Series, as_of: date, run_year: int | None
+    spec: Sheet, typed: Typed, file_year: pd.Series, as_of: date, run_year: int | None
 ) -> pa.DataFrameSchema:
-    """The schema of one sheet kind; `file_year` is each row's file 年度, aligned by index."""
+    """The schema of one sheet kind over ``typed``'s frame; `file_year` is each row's 年度."""
     wide = []
     if spec.unique_by:
         keys = ["_file", *spec.unique_by]
         wide.append(pa.Check(lambda df: ~df.duplicated(keys, keep="first"), name="duplicate-row"))
     columns = {
-        f.name: pa.Column(checks=_field_checks(f, file_year, as_of, run_year), nullable=True)
+        f.name: pa.Column(checks=_field_checks(typed, f, file_year, as_of, run_year), nullable=True)
         for f in spec.fields
     }
     return pa.DataFrameSchema(columns, checks=wide, name=spec.name, strict=False)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pipeline.compute.assessment import Assessment
 from pipeline.outcomes import FileOutcome
+from pipeline.timings import stage
 from pipeline.write.annotate import Source
 from pipeline.write.briefing import write_briefing
 from pipeline.write.files import write_text_atomic
@@ -50,13 +51,16 @@ def write_outputs(
     counts says the other files are complete. ``sources`` are the submitted workbooks, by
     display path, that come back annotated (批注回执) when they have problems.
     """
-    notes = pace_notes(assessment)
-    receipts = write_receipts(outcomes, out_dir / RECEIPTS_DIR, sources=sources, notes=notes)
-    index = write_receipt_index(outcomes, out_dir / RECEIPT_INDEX)
-    summary = write_summary(assessment, out_dir / SUMMARY, filing_unit=filing_unit)
-    ranking = write_ranking(assessment, out_dir / RANKING)
-    reminders = write_reminders(assessment, out_dir / REMINDERS_DIR)
-    briefing = write_briefing(assessment, out_dir / BRIEFING)
+    with stage("write receipts"):
+        notes = pace_notes(assessment)
+        receipts = write_receipts(outcomes, out_dir / RECEIPTS_DIR, sources=sources, notes=notes)
+        index = write_receipt_index(outcomes, out_dir / RECEIPT_INDEX)
+    with stage("write summary and ranking"):
+        summary = write_summary(assessment, out_dir / SUMMARY, filing_unit=filing_unit)
+        ranking = write_ranking(assessment, out_dir / RANKING)
+    with stage("write reminders and briefing"):
+        reminders = write_reminders(assessment, out_dir / REMINDERS_DIR)
+        briefing = write_briefing(assessment, out_dir / BRIEFING)
     run = write_run_info(run_info, out_dir / RUN_INFO)
     return [summary, ranking, briefing, *receipts, *reminders, index, run]
 
