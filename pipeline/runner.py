@@ -24,7 +24,7 @@ from pipeline.rules.loader import load_rules
 from pipeline.rules.model import Period, RuleSet
 from pipeline.submissions import current_frames, read_roster, reconcile, unit_forms
 from pipeline.timings import stage
-from pipeline.validate import validate
+from pipeline.validate import check_context, validate
 from pipeline.write import write_outputs
 from pipeline.write.annotate import Source
 from pipeline.write.files import discard_temporaries
@@ -127,7 +127,10 @@ def _settle(options: RunOptions, ledger: Ledger) -> Settled:
     with stage("load"):
         batch = ledger.batch()
     with stage("validate"):
-        problems = validate(batch, as_of=options.as_of, year=options.run_year)
+        context = check_context(options.as_of, options.run_year)
+        known = ledger.checked(context, batch)
+        problems = validate(batch, as_of=options.as_of, year=options.run_year, known=known)
+        ledger.record_checked(context, batch, {d: p for d, p in problems.items() if d not in known})
     with stage("reconcile"):
         roster = read_roster(batch, problems)
         outcomes, current = reconcile(batch, problems, roster)
@@ -158,13 +161,16 @@ def _assess_and_write(
 
 def workbook_sources(batch: Batch) -> dict[str, Source]:
     """Each recognised file's path as read and its fields' anchors, for the 批注回执."""
+    files = batch.files
     return {
-        str(row["display"]): Source(
-            Path(str(row["path"])), str(row["template_id"]),
+        str(display): Source(
+            Path(str(path)), template_id,
             {sheet: anchors[number] for sheet, anchors in batch.anchors.items() if number in anchors},
         )
-        for number, row in batch.files.iterrows()
-        if isinstance(row["template_id"], str)
+        for number, display, path, template_id in zip(
+            files.index, files["display"], files["path"], files["template_id"], strict=True
+        )
+        if isinstance(template_id, str)
     }  # fmt: skip
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 
 from pipeline.forms.spec import COUNTY_MONTHLY, LEDGER, ROSTER, Kind, Template
 from pipeline.ingest import Batch
+from pipeline.ingest.normalise import as_datetimes, as_floats
 from pipeline.outcomes import FileOutcome, Status
 from pipeline.problems import Location, Problem, has_errors
 
@@ -66,14 +67,19 @@ def reconcile(
 
 def _files(batch: Batch) -> list[_File]:
     info = batch.sheets["基本信息"].set_index("_file")
+    names, units, fills = (info[c].to_dict() for c in ("姓名", "单位", "填报日期"))
+    files = batch.files
     return [
         _File(
-            number=int(str(n)), display=row["display"], sha256=row["sha256"],
-            template_id=row["template_id"] if isinstance(row["template_id"], str) else None,
-            name=_text(info["姓名"].get(n)), unit=_text(info["单位"].get(n)),
-            fill_date=_stamp(info["填报日期"].get(n)), mtime=float(row["mtime"]),
+            number=int(n), display=display, sha256=sha256,
+            template_id=template_id if isinstance(template_id, str) else None,
+            name=_text(names.get(n)), unit=_text(units.get(n)),
+            fill_date=_stamp(fills.get(n)), mtime=float(mtime),
         )
-        for n, row in batch.files.iterrows()
+        for n, display, sha256, template_id, mtime in zip(
+            files.index, files["display"], files["sha256"], files["template_id"], files["mtime"],
+            strict=True,
+        )
     ]  # fmt: skip
 
 
@@ -173,9 +179,9 @@ def _typed(
     typed = frame[frame["_file"].isin(current)].copy()
     for f in template.sheet(sheet).fields:
         if f.kind is Kind.DATE:
-            typed[f.name] = pd.to_datetime(typed[f.name])
+            typed[f.name] = as_datetimes(typed[f.name])
         elif f.kind in (Kind.INTEGER, Kind.NUMBER):
-            typed[f.name] = pd.to_numeric(typed[f.name]).astype("float64")
+            typed[f.name] = as_floats(typed[f.name])
     return typed
 
 

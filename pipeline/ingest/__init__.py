@@ -27,6 +27,14 @@ class Batch:
     anchors: dict[str, dict[int, dict[str, str]]]  # sheet -> file -> field -> column or cell
     problems: list[Problem] = field(default_factory=list)
 
+    def subset(self, numbers: list[int]) -> Batch:
+        """The same batch for some of its files only (numbers and anchors unchanged)."""
+        files = self.files.loc[numbers]
+        sheets = {name: frame[frame["_file"].isin(numbers)] for name, frame in self.sheets.items()}
+        displays = set(files["display"])
+        problems = [p for p in self.problems if p.location.file in displays]
+        return Batch(files, sheets, self.anchors, problems)
+
     def locate(self, sheet: str, file_no: int, column: str | None, row: int) -> Location:
         anchor = self.anchors.get(sheet, {}).get(file_no, {}).get(column or "", "")
         cell = f"{anchor}{row}" if anchor and row else anchor

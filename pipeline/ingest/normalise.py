@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.forms.spec import Field, Kind
+from pipeline.ingest import segment
 
 DATE_PATTERN = r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?$"
 NUMBER_PATTERN = r"^([+-]?\d+(?:\.\d+)?)\s*(?:人|名|次|天|日|个|场|项|篇)?$"
@@ -146,3 +147,21 @@ def is_date_text(values: pd.Series) -> pd.Series:
         bool
     )
     return pd.Series(shaped, index=values.index)
+
+
+def as_datetimes(values: pd.Series) -> pd.Series:
+    """Normalised values as datetime64 (NaT for anything not a day), without parsing anything."""
+    array = values.to_numpy(dtype=object)
+    stamp = segment.kinds_of(array) == segment.STAMP
+    nanoseconds = np.full(len(array), np.iinfo(np.int64).min)  # NaT
+    nanoseconds[stamp] = segment.nanoseconds(array[stamp])
+    return pd.Series(nanoseconds.view("datetime64[ns]"), index=values.index, name=values.name)
+
+
+def as_floats(values: pd.Series) -> pd.Series:
+    """Normalised values as float64 (NaN for anything not a number)."""
+    array = values.to_numpy(dtype=object)
+    number = np.fromiter((type(v) is float for v in array), bool, len(array))
+    floats = np.full(len(array), np.nan)
+    floats[number] = array[number].astype(np.float64)
+    return pd.Series(floats, index=values.index, name=values.name)

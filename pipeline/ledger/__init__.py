@@ -22,6 +22,7 @@ from pipeline.ledger.lock import run_lock
 from pipeline.ledger.records import Drop, Repeat
 from pipeline.ledger.store import DB_FILE, Store
 from pipeline.outcomes import FileOutcome
+from pipeline.problems import Problem
 
 __all__ = ["Arrival", "Drop", "Ledger", "Repeat", "Version", "require_ledger", "workspace_lock"]
 
@@ -75,6 +76,16 @@ class Ledger:
     def batch(self) -> Batch:
         """Every file not withdrawn, rebuilt as `ingest` read it."""
         return batches.load_batch(self.store.db, self.state)
+
+    def checked(self, context: str, batch: Batch) -> dict[str, list[Problem]]:
+        """The validation problems of the files of ``batch`` already checked under ``context``."""
+        return batches.load_checked(self.store.db, context, batch)
+
+    def record_checked(
+        self, context: str, batch: Batch, problems: Mapping[str, list[Problem]]
+    ) -> None:
+        with self.store.transaction() as db:
+            batches.store_checked(db, context, batch, problems)
 
     def record_outcomes(self, outcomes: Iterable[FileOutcome]) -> None:
         with self.store.transaction() as db:

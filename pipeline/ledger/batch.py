@@ -46,7 +46,8 @@ def store_received(
 def store_problems(
     db: sqlite3.Connection, stage: str, found: Iterable[tuple[str, Problem]]
 ) -> None:
-    """Problem rows of one stage ("read": from the workbook itself; "outcome": the latest run's)."""
+    """Problem rows of one stage: "read" (the workbook itself), "check" (validation, cached by
+    `store_checked`), "outcome" (the latest run's, roster findings included)."""
     seq: dict[str, int] = defaultdict(int)
     rows = []
     for sha256, p in found:
@@ -99,3 +100,25 @@ def _frame(db: sqlite3.Connection, spec: Sheet, number: dict[str, int]) -> pd.Da
     query = "SELECT data FROM segments WHERE sheet = ? ORDER BY id"
     blobs = [blob for (blob,) in db.execute(query, (spec.name,))]
     return segment.stack(blobs, number, spec.field_names)
+
+
+def load_checked(db: sqlite3.Connection, context: str, batch: Batch) -> dict[str, list[Problem]]:
+    """The validation problems of the batch's files already checked under ``context``."""
+    number = {str(sha): n for n, sha in enumerate(batch.files["sha256"])}
+    displays = list(batch.files["display"])
+    checked = {sha for (sha,) in db.execute("SELECT sha256 FROM files WHERE checked = ?", (context,))}
+    found: dict[str, list[Problem]] = {displays[number[sha]]: [] for sha in checked if sha in number}
+    for problem in load_problems(db, "check", {s: n for s, n in number.items() if s in checked}, displays):
+        found[problem.location.file].append(problem)
+    return found
+
+
+def store_checked(
+    db: sqlite3.Connection, context: str, batch: Batch, problems: Mapping[str, list[Problem]]
+) -> None:
+    """Keep the validation problems of these files (by display name) as found under ``context``."""
+    sha = dict(zip(batch.files["display"], batch.files["sha256"], strict=True))
+    shas = [(sha[display],) for display in problems]
+    db.executemany("DELETE FROM problems WHERE stage = 'check' AND sha256 = ?", shas)
+    db.executemany("UPDATE files SET checked = ? WHERE sha256 = ?", [(context, s) for (s,) in shas])
+    store_problems(db, "check", [(sha[d], p) for d, found in problems.items() for p in found])

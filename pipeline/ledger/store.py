@@ -28,6 +28,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             archive TEXT NOT NULL,         -- its copy, relative to state/
             template_id TEXT,
             anchors TEXT NOT NULL DEFAULT '{}',  -- JSON: sheet -> field -> column or cell
+            checked TEXT NOT NULL DEFAULT '',    -- what its 'check' problems were found under
             cadre_unit TEXT NOT NULL DEFAULT '',
             cadre_name TEXT NOT NULL DEFAULT '',
             fill_date TEXT NOT NULL DEFAULT '',
@@ -56,7 +57,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         """CREATE TABLE problems (
             sha256 TEXT NOT NULL REFERENCES files (sha256),
-            stage TEXT NOT NULL CHECK (stage IN ('read', 'outcome')),
+            stage TEXT NOT NULL CHECK (stage IN ('read', 'check', 'outcome')),
             seq INTEGER NOT NULL,
             code TEXT NOT NULL,
             sheet TEXT NOT NULL,

@@ -3,22 +3,44 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date
 
 import pandas as pd
 import pandera.pandas as pa
 
+from pipeline import __version__
 from pipeline.forms.spec import TEMPLATES
 from pipeline.ingest import Batch
 from pipeline.problems import Problem
 from pipeline.validate.schemas import Typed, sheet_schema
 from pipeline.validate.translate import format_value, translate
 
-__all__ = ["validate"]
+__all__ = ["check_context", "validate"]
 
 
-def validate(batch: Batch, *, as_of: date, year: int | None = None) -> dict[str, list[Problem]]:
-    """All problems of the batch, by file display name (files without problems included)."""
+def validate(
+    batch: Batch, *, as_of: date, year: int | None = None,
+    known: Mapping[str, list[Problem]] | None = None,
+) -> dict[str, list[Problem]]:  # fmt: skip
+    """All problems of the batch, by file display name (files without problems included).
+
+    Files in ``known`` (display → problems found before, under the same as-of date and year)
+    are not checked again: a file's problems depend on nothing but it and those two.
+    """
+    if known:
+        unchecked = [int(str(n)) for n, d in batch.files["display"].items() if d not in known]
+        found = _validate(batch.subset(unchecked), as_of, year) if unchecked else {}
+        return {d: list(known[d]) if d in known else found[d] for d in batch.files["display"]}
+    return _validate(batch, as_of, year)
+
+
+def check_context(as_of: date, year: int | None) -> str:
+    """What a file's validation problems depend on besides the file: for caching them."""
+    return f"lianxi {__version__}; as of {as_of.isoformat()}; year {year or ''}"
+
+
+def _validate(batch: Batch, as_of: date, year: int | None) -> dict[str, list[Problem]]:
     file_year = _file_years(batch)
     context = {f"year:{n}": format_value(y) for n, y in file_year.items()}
     context |= {"year-mismatch": str(year or ""), "date-in-future": as_of.isoformat()}

@@ -16,7 +16,7 @@ import pandera.pandas as pa
 
 from pipeline.forms.spec import Field, Kind, Sheet
 from pipeline.ingest import segment
-from pipeline.ingest.normalise import is_date_text
+from pipeline.ingest.normalise import as_datetimes, as_floats, is_date_text
 
 
 class Typed:
@@ -49,11 +49,8 @@ class _Column:
         self.values, self.index = values, values.index
         self.is_number = kinds == segment.FLOAT
         self.is_stamp = kinds == segment.STAMP
-        self.floats = np.full(len(array), np.nan)
-        self.floats[self.is_number] = array[self.is_number].astype(np.float64)
-        nanoseconds = np.full(len(array), np.iinfo(np.int64).min)  # NaT
-        nanoseconds[self.is_stamp] = segment.nanoseconds(array[self.is_stamp])
-        self.stamps = pd.DatetimeIndex(nanoseconds.view("datetime64[ns]"))
+        self.floats = as_floats(values).to_numpy()
+        self.stamps = pd.DatetimeIndex(as_datetimes(values))
         self.blank = (kinds == segment.NONE) | (kinds == segment.NAT) | np.isnan(self.floats) & self.is_number
 
     @cached_property

@@ -13,7 +13,6 @@ import json
 import math
 import os
 import re
-import unicodedata
 import warnings
 import zipfile
 from collections import defaultdict
@@ -39,6 +38,7 @@ from pipeline.forms.validations import Validation, validations_for
 from pipeline.ingest.reader import HEADER_SEARCH_ROWS, header_key
 from pipeline.problems import Problem, Severity
 from pipeline.write.files import atomic_path, write_text_atomic
+from pipeline.write.workbook import text_width
 
 LIST_SHEET = "错误清单"
 ANNOTATED_SUFFIX = "（批注回执）.xlsx"
@@ -313,7 +313,7 @@ def _list_row(ws: Worksheet, row: int, problem: Problem, workbook: Workbook) -> 
     for col in range(1, len(values) + 1):
         ws.cell(row, col).alignment = Alignment(wrap_text=True, vertical="top")
     lines = max(
-        math.ceil(_width(str(v)) / (w - 1)) for v, w in zip(values, LIST_WIDTHS, strict=True)
+        math.ceil(text_width(str(v)) / (w - 1)) for v, w in zip(values, LIST_WIDTHS, strict=True)
     )
     ws.row_dimensions[row].height = LINE_HEIGHT * max(lines, 1)  # no spreadsheet measures it
     ws.cell(row, 2).fill = FILLS[problem.severity]
@@ -324,9 +324,6 @@ def _list_row(ws: Worksheet, row: int, problem: Problem, workbook: Workbook) -> 
         link.font = Font(color="0563C1", underline="single")
 
 
-def _width(text: str) -> int:
-    """Display width in characters: CJK characters count double."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _address(problem: Problem) -> str:

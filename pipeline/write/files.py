@@ -6,7 +6,7 @@ import os
 import re
 import secrets
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 TEMPORARY = re.compile(r"^\..+\.\d+\.[0-9a-f]{8}\.tmp$")  # the names atomic_path makes
@@ -39,9 +39,13 @@ def atomic_path(path: Path) -> Iterator[Path]:
 
 
 def write_text_atomic(path: Path, text: str, *, encoding: str = "utf-8") -> Path:
-    """Write ``text`` to ``path`` atomically and return ``path``."""
-    with atomic_path(path) as temporary, temporary.open("x", encoding=encoding, newline="") as fh:
-        fh.write(text)
+    """Write ``text`` to ``path`` atomically and return ``path``; an identical file is kept."""
+    data = text.encode(encoding)
+    with suppress(OSError):
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return path  # a rerun rewrites thousands of unchanged receipts otherwise
+    with atomic_path(path) as temporary, temporary.open("xb") as fh:
+        fh.write(data)
     return path
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -212,27 +213,31 @@ def fit_columns(
 
     With ``first_row`` (the first data row), rows whose text wraps get the height it needs.
     """
-    rows = list(rows)
+    measured = [[_width(value) for value in values[: len(headers)]] for values in rows]
     widths = [_width(h) for h in headers]
-    for values in rows:
-        for col, value in enumerate(values):
-            if col < len(widths):
-                widths[col] = max(widths[col], _width(value))
+    for row in measured:
+        for col, width in enumerate(row):
+            widths[col] = max(widths[col], width)
     fitted = [min(max(width + 2, minimum), maximum) for width in widths]
     for col, width in enumerate(fitted):
         ws.set_column(col, col, width)
     if first_row is not None:
-        fit_rows(ws, first_row, rows, fitted)
+        _fit_measured_rows(ws, first_row, measured, fitted)
 
 
 def fit_rows(
     ws: Worksheet, first_row: int, rows: Iterable[Sequence[object]], widths: Sequence[float]
 ) -> None:
     """Give each row the height its wrapped text needs (no spreadsheet measures it for us)."""
-    for offset, values in enumerate(rows):
+    _fit_measured_rows(ws, first_row, [[_width(v) for v in values] for values in rows], widths)
+
+
+def _fit_measured_rows(
+    ws: Worksheet, first_row: int, measured: list[list[float]], widths: Sequence[float]
+) -> None:
+    for offset, row in enumerate(measured):
         lines = max(
-            (math.ceil(_width(v) / max(w - 1, 1)) for v, w in zip(values, widths, strict=False)),
-            default=1,
+            (math.ceil(m / max(w - 1, 1)) for m, w in zip(row, widths, strict=False)), default=1
         )
         if lines > 1:
             ws.set_row(first_row + offset, ROW_HEIGHT * lines + ROW_PADDING)
@@ -273,5 +278,11 @@ def _width(value: object) -> float:
         return 0
     if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
         return len(f"{float(value):.2f}")
-    lines = str(value).split("\n")
-    return max(sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in ln) for ln in lines)
+    return text_width(str(value))
+
+
+@lru_cache(maxsize=1 << 16)  # a column of ten thousand rows holds a few hundred distinct texts
+def text_width(text: str) -> int:
+    """The widest line of ``text`` in character cells (CJK characters count double)."""
+    return max(sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in ln)
+               for ln in text.split("\n"))  # fmt: skip
