@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pipeline.errors import PipelineError
 from pipeline.ledger import Arrival, Drop, Ledger
-from pipeline.ledger.archive import FileChanged, archive_file, fsync_directory, sync_all
+from pipeline.ledger.archive import FileChanged, archive_file, sync_all
 from pipeline.ledger.checkpoint import checkpoint
 from pipeline.outcomes import FileOutcome, Status
 from pipeline.write import write_receipt
@@ -202,6 +202,8 @@ def file_away(
         if moved[drop.id] and outcome is not None and outcome.status is Status.RETURNED:
             write_receipt(outcome, target.parent, name=f"{target.stem}{RECEIPT_SUFFIX}")
         checkpoint(f"moved-{n}")
+    if drops:
+        sync_all()  # every move durable before the ledger says it is done: one wait, not 2 a file
     ledger.confirm_moves(moved)
     return moved
 
@@ -261,6 +263,4 @@ def _move(source: Path | None, target: Path, workspace: Path) -> str | None:
         except OSError:  # a file system without hard links (FAT, some shares)
             os.rename(source, target)
     source.unlink(missing_ok=True)  # after a link; a killed run may have linked already
-    fsync_directory(target.parent)
-    fsync_directory(source.parent)
     return relative

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pipeline.compute.assessment import Assessment
@@ -51,18 +52,20 @@ def write_outputs(
     counts says the other files are complete. ``sources`` are the submitted workbooks, by
     display path, that come back annotated (批注回执) when they have problems.
     """
-    with stage("write receipts"):
-        notes = pace_notes(assessment)
-        receipts = write_receipts(outcomes, out_dir / RECEIPTS_DIR, sources=sources, notes=notes)
+    notes = pace_notes(assessment)
+    with stage("write"), ThreadPoolExecutor(1) as background:
+        # the 批注回执 are made in child processes: this process writes the rest meanwhile
+        receipts = background.submit(
+            write_receipts, outcomes, out_dir / RECEIPTS_DIR, sources=sources, notes=notes
+        )
         index = write_receipt_index(outcomes, out_dir / RECEIPT_INDEX)
-    with stage("write summary and ranking"):
         summary = write_summary(assessment, out_dir / SUMMARY, filing_unit=filing_unit)
         ranking = write_ranking(assessment, out_dir / RANKING)
-    with stage("write reminders and briefing"):
         reminders = write_reminders(assessment, out_dir / REMINDERS_DIR)
         briefing = write_briefing(assessment, out_dir / BRIEFING)
+        written = receipts.result()
     run = write_run_info(run_info, out_dir / RUN_INFO)
-    return [summary, ranking, briefing, *receipts, *reminders, index, run]
+    return [summary, ranking, briefing, *written, *reminders, index, run]
 
 
 def write_run_info(run_info: dict[str, object], path: Path) -> Path:

@@ -1,0 +1,142 @@
+"""A rerun reuses what it found before — validation problems, 批注回执, receipts — and the
+outputs are exactly those of a run that found everything afresh."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from factories import (
+    compliant_content,
+    make_workspace,
+    roster_rows,
+    sheet_values,
+    submit,
+    submit_roster,
+)
+from openpyxl import load_workbook
+
+from pipeline.demo.fill import fill_ledger
+from pipeline.problems import Location, Problem
+from pipeline.rules.model import Period
+from pipeline.runner import RunOptions, RunResult, rebuild, run
+from pipeline.write.annotate import Job, Source, annotate_all
+
+YEAR, UNIT = 2026, "渭滨区团委"
+AS_OF = date(YEAR, 11, 30)
+OUTPUTS = ("排名.xlsx", "汇总表.xlsx", "回执清单.xlsx")
+
+
+def options(workspace: Path, as_of: date = AS_OF) -> RunOptions:
+    return RunOptions(workspace, period=Period.YEAR_END, as_of=as_of, year=YEAR, workers=2)
+
+
+def broken(name: str) -> object:
+    content = compliant_content(name, UNIT)
+    content.activities[2]["日期"] = f"{YEAR}年2月30日"
+    content.activities[4]["青年人数"] = -3
+    return content
+
+
+def checked(workspace: Path) -> dict[str, str]:
+    with sqlite3.connect(workspace / "state" / "lianxi.db") as db:
+        return dict(db.execute("SELECT display, checked FROM files"))
+
+
+def cells(out_dir: Path) -> dict[str, dict[str, list[dict[int, object]]]]:
+    found = {}
+    for name in OUTPUTS:
+        workbook = load_workbook(out_dir / name, read_only=True)
+        found[name] = {
+            sheet: [dict(enumerate(row)) for row in workbook[sheet].iter_rows(values_only=True)]
+            for sheet in workbook.sheetnames
+        }
+        workbook.close()
+    return found
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunResult, dict[str, float]]:
+    workspace = make_workspace(tmp_path_factory.mktemp("incremental"))
+    submit(workspace, compliant_content("张明", UNIT), "张明.xlsx")
+    submit(workspace, broken("李华"), "李华.xlsx")
+    submit_roster(workspace, roster_rows([("张明", UNIT), ("李华", UNIT), ("王芳", UNIT)]))
+    first = run(options(workspace))
+    receipts = first.out_dir / "回执"
+    stamps = {p.name: p.stat().st_mtime_ns for p in receipts.iterdir()}
+    submit(workspace, compliant_content("王芳", UNIT), "王芳.xlsx")
+    return workspace, run(options(workspace)), stamps
+
+
+def test_the_second_run_checks_only_the_new_file(
+    two_runs: tuple[Path, RunResult, dict[str, float]],
+) -> None:
+    workspace, _, _ = two_runs
+    contexts = checked(workspace)
+    assert len(contexts) == 4 and len(set(contexts.values())) == 1
+    assert AS_OF.isoformat() in next(iter(contexts.values()))
+
+
+def test_unchanged_receipts_and_annotated_workbooks_are_not_rewritten(
+    two_runs: tuple[Path, RunResult, dict[str, float]],
+) -> None:
+    _, second, before = two_runs
+    after = {p.name: p.stat().st_mtime_ns for p in (second.out_dir / "回执").iterdir()}
+    annotated = [name for name in before if name.endswith("（批注回执）.xlsx")]
+    assert annotated == ["李华（批注回执）.xlsx"]
+    assert {name: after[name] for name in before} == before
+
+
+def test_outputs_equal_those_found_afresh(
+    two_runs: tuple[Path, RunResult, dict[str, float]], tmp_path: Path
+) -> None:
+    workspace, second, _ = two_runs
+    afresh = tmp_path / "afresh"
+    shutil.copytree(workspace, afresh)
+    with sqlite3.connect(afresh / "state" / "lianxi.db") as db:
+        db.execute("UPDATE files SET checked = ''")
+        db.execute("DELETE FROM problems WHERE stage = 'check'")
+    shutil.rmtree(afresh / second.out_dir.relative_to(workspace))
+    again = rebuild(options(afresh))
+    assert cells(again.out_dir) == cells(second.out_dir)
+    problems = {o.file: [str(p) for p in o.problems] for o in again.outcomes}
+    assert problems == {o.file: [str(p) for p in o.problems] for o in second.outcomes}
+    assert any("date-impossible" in p for p in problems["inbox/李华.xlsx"])
+
+
+def test_another_as_of_date_checks_every_file_again(
+    two_runs: tuple[Path, RunResult, dict[str, float]], tmp_path: Path
+) -> None:
+    workspace, _, _ = two_runs
+    other = tmp_path / "other"
+    shutil.copytree(workspace, other)
+    later = rebuild(options(other, date(YEAR, 12, 1)))
+    assert all(f"{YEAR}-12-01" in context for context in checked(other).values())
+    ranking = sheet_values(later.out_dir / "排名.xlsx", "干部排名")
+    assert {row["姓名"] for row in ranking} == {"张明", "王芳"}
+
+
+def test_a_changed_problem_remakes_the_annotated_workbook(tmp_path: Path) -> None:
+    source = tmp_path / "李华.xlsx"
+    fill_ledger(broken("李华"), source)
+    where = Location("inbox/李华.xlsx", "活动记录", "A4")
+    impossible = Problem("date-impossible", where, f"{YEAR}年2月30日", {"column": "日期"})
+    job = Job(
+        Source(source, "ledger"),
+        tmp_path / "回执" / "李华（批注回执）.xlsx",
+        (impossible,),
+        "李华，退回",
+    )
+    assert annotate_all([job], workers=1) == [job.target]
+    made = job.target.stat().st_mtime_ns
+    assert annotate_all([job], workers=1) == [job.target]
+    assert job.target.stat().st_mtime_ns == made  # the same inputs: kept
+    other = Problem("date-impossible", where, f"{YEAR}年2月31日", {"column": "日期"})
+    assert annotate_all([replace(job, problems=(other,))], workers=1) == [job.target]
+    assert job.target.stat().st_mtime_ns != made
+    workbook = load_workbook(job.target)
+    assert f"{YEAR}年2月31日" in str(workbook["错误清单"]["E4"].value)
