@@ -20,7 +20,7 @@ import pandera.pandas as pa
 from pipeline.forms.spec import META_SHEET, TEMPLATES, Sheet
 from pipeline.ingest.normalise import normalise_column
 from pipeline.ingest.reader import header_key
-from pipeline.validate.schemas import sheet_schema
+from pipeline.validate.schemas import Typed, sheet_schema
 
 AS_OF = date(2026, 11, 30)
 
@@ -39,12 +39,14 @@ def check_file(path: Path) -> tuple[int, int]:
         frame = frames[spec.name]
         frame["_file"] = 0
         rows += len(frame)
+        typed = Typed(frame)
         try:
-            sheet_schema(spec, frame["_file"].map(year), AS_OF, AS_OF.year).validate(
-                frame, lazy=True
-            )
+            schema = sheet_schema(spec, typed, frame["_file"].map(year), AS_OF, AS_OF.year)
+            schema.validate(frame, lazy=True)
         except pa.errors.SchemaErrors as errors:
             failures += len(errors.failure_cases)
+        finally:
+            typed.release()
     return rows, failures
 
 

@@ -1,4 +1,4 @@
-"""Audit of issue 4: the whole foreign corpus in one inbox beside valid submissions, run by
+"""The whole foreign corpus in one inbox beside valid submissions, run by
 `lianxi run`, and every file accounted for *on disk and in the ledger*.
 
 tests/test_corpus.py checks that 回执清单.xlsx lists every file; it does not look at where the

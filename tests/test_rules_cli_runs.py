@@ -1,4 +1,4 @@
-"""Audit of issue 3: the 榆林 2016 and 广东 2019 scenarios through `lianxi run --rules …`.
+"""The 榆林 2016 and 广东 2019 scenarios through `lianxi run --rules …`.
 
 tests/test_rules_workbooks.py runs 广东 2016 through the CLI but 榆林 2016 and 广东 2019 through
 `pipeline.runner.run`; the Done-when names `lianxi run`. Same submissions (its builders), now

@@ -1,4 +1,4 @@
-"""Audit of issue 3: every calendar-coverage rule of every shipped rule file, at the as-of dates
+"""Every calendar-coverage rule of every shipped rule file, at the as-of dates
 where the calendar turns (month, quarter and year ends, the day after, mid-week, mid-month,
 mid-quarter), not only on the year-end deadline that tests/test_rules_boundaries.py uses.
 
