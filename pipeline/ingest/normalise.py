@@ -152,6 +152,9 @@ def is_date_text(values: pd.Series) -> pd.Series:
 def as_datetimes(values: pd.Series) -> pd.Series:
     """Normalised values as datetime64 (NaT for anything not a day), without parsing anything."""
     array = values.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(array, skipna=True) in ("datetime", "empty"):  # days and blanks
+        stamps = pd.DatetimeIndex(array).as_unit("ns").to_numpy()
+        return pd.Series(stamps, index=values.index, name=values.name)
     stamp = segment.kinds_of(array) == segment.STAMP
     nanoseconds = np.full(len(array), np.iinfo(np.int64).min)  # NaT
     nanoseconds[stamp] = segment.nanoseconds(array[stamp])
@@ -161,6 +164,8 @@ def as_datetimes(values: pd.Series) -> pd.Series:
 def as_floats(values: pd.Series) -> pd.Series:
     """Normalised values as float64 (NaN for anything not a number)."""
     array = values.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(array, skipna=True) in ("floating", "empty"):  # None: NaN
+        return pd.Series(array.astype(np.float64), index=values.index, name=values.name)
     number = np.fromiter((type(v) is float for v in array), bool, len(array))
     floats = np.full(len(array), np.nan)
     floats[number] = array[number].astype(np.float64)

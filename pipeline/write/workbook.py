@@ -126,6 +126,12 @@ class Cell:
 
 def write_value(ws: Worksheet, row: int, col: int, value: object, fmt: Format | None) -> None:
     """Write one value by its type; text always as a string, never parsed as a formula or link."""
+    if type(value) is str and value:  # the common cases first: 10⁵ cells and more a run
+        ws.write_string(row, col, value, fmt)
+        return
+    if type(value) is float and math.isfinite(value):
+        ws.write_number(row, col, value, fmt)
+        return
     if isinstance(value, Cell):
         fmt = value.format or fmt
         value = value.value
