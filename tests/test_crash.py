@@ -50,7 +50,11 @@ class End:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Versions that supersede, a copy dropped twice, a returned file, a non-workbook, a roster."""
-    workspace = make_workspace(tmp_path_factory.mktemp("template"))
+    return fill_crash_inbox(make_workspace(tmp_path_factory.mktemp("template")))
+
+
+def fill_crash_inbox(workspace: Path) -> Path:
+    """The inbox every crash test kills runs over: each kind of fate and of file step in it."""
     inbox = workspace / "inbox"
     june = compliant_content("张明", UNIT, lectures=2, fill_date=date(YEAR, 6, 28))
     submit(workspace, june, "张明-半年.xlsx")

@@ -17,16 +17,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 from pathlib import Path
 
 import pytest
-from factories import compliant_content, make_workspace, roster_rows, submit, submit_roster
-from test_crash import End, end_of
-
-from pipeline.demo.fill import fill_ledger
+from factories import make_workspace
+from test_crash import End, end_of, fill_crash_inbox
 
 ROOT = Path(__file__).resolve().parents[1]
 YEAR, UNIT = 2026, "金台区团委"
@@ -60,23 +56,8 @@ runpy.run_module("pipeline", run_name="__main__", alter_sys=True)
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two versions of one cadre, a copy dropped twice, a returned file, a text file, a roster."""
-    workspace = make_workspace(tmp_path_factory.mktemp("template") / "w")
-    inbox = workspace / "inbox"
-    june = compliant_content("张明", UNIT, lectures=2, fill_date=date(YEAR, 6, 28))
-    submit(workspace, june, "张明-半年.xlsx")
-    submit(workspace, compliant_content("张明", UNIT), "张明.xlsx")
-    (inbox / "转发").mkdir()
-    shutil.copyfile(inbox / "张明.xlsx", inbox / "转发" / "张明.xlsx")
-    broken = compliant_content("刘洋", UNIT)
-    broken.activities[3]["日期"] = f"{YEAR}年2月30日"
-    (inbox / "县2").mkdir()
-    fill_ledger(broken, inbox / "县2" / "刘洋.xlsx")
-    (inbox / "说明.xlsx").write_text("not a workbook", encoding="utf-8")
-    submit_roster(workspace, roster_rows([("张明", UNIT), ("刘洋", UNIT), ("王芳", UNIT)]))
-    hour_ago = time.time() - 3600
-    for n, path in enumerate(sorted(p for p in inbox.rglob("*") if p.is_file())):
-        os.utime(path, (hour_ago + n, hour_ago + n))
+    """The inbox of tests/test_crash.py, with the launcher beside the workspace."""
+    workspace = fill_crash_inbox(make_workspace(tmp_path_factory.mktemp("template") / "w"))
     (workspace.parent / "launcher.py").write_text(LAUNCHER, encoding="utf-8")
     return workspace
 
