@@ -12,6 +12,7 @@ uninterrupted run (outputs' cell values, inbox, archive, ledger).
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import shutil
 import signal
@@ -43,7 +44,7 @@ def wrap(name, function):
             if LOG:
                 with open(LOG, "a") as log:
                     log.write(name + "\\n")
-            if len(calls) == KILL_AT:
+            if KILL_AT and len(calls) >= KILL_AT:  # >=: threads append concurrently
                 os.kill(MAIN, signal.SIGKILL)
         return function(*args, **kwargs)
     return wrapped
@@ -83,7 +84,10 @@ def launch(workspace: Path, kill_at: int = 0, log: Path | None = None) -> int:
             os.killpg(process.pid, signal.SIGKILL)  # reader workers left behind
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
-        assert "Traceback" not in stderr, stderr
+        # a worker being spawned when its run is killed dies reading its start-up data: the
+        # only traceback a killed run may leave (from the orphan, not from lianxi)
+        orphans = stderr.count("in spawn_main") if kill_at else 0
+        assert stderr.count("Traceback") == orphans, stderr
     return process.returncode
 
 
@@ -104,15 +108,20 @@ def reference(template: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple
 @pytest.fixture(scope="module")
 def killed(
     template: Path, reference: tuple[End, list[str]], tmp_path_factory: pytest.TempPathFactory
-) -> dict[int, tuple[int, int, End]]:
+) -> dict[int, tuple[int | None, int, End]]:
     calls = reference[1]
     steps = [n for n, name in enumerate(calls, start=1) if name != "fsync"]
-    points = steps[:: max(1, len(steps) // SAMPLED)]  # evenly spread: CI time is finite
+    points = steps[:: math.ceil(len(steps) / SAMPLED)]  # evenly spread: CI time is finite
     root = tmp_path_factory.mktemp("killed")
 
-    def follow(point: int) -> tuple[int, tuple[int, int, End]]:
+    def follow(point: int) -> tuple[int, tuple[int | None, int, End]]:
         workspace = copy_of(template, root, f"k{point}")
-        first = launch(workspace, kill_at=point)
+        log = workspace.parent / "killed-calls.txt"
+        first: int | None = launch(workspace, kill_at=point, log=log)
+        if first == 0 and len(log.read_text(encoding="utf-8").split()) < point:
+            # two threads archiving the same content: the one that finds the other's copy
+            # makes a call fewer, so this run ended before the reference's last step
+            first = None
         second = launch(workspace)
         return point, (first, second, end_of(workspace))
 
@@ -127,13 +136,13 @@ def test_the_sweep_reaches_every_kind_of_step(reference: tuple[End, list[str]]) 
 
 
 def test_a_run_killed_before_any_file_step_ends_as_an_uninterrupted_run(
-    killed: dict[int, tuple[int, int, End]], reference: tuple[End, list[str]]
+    killed: dict[int, tuple[int | None, int, End]], reference: tuple[End, list[str]]
 ) -> None:
     expected, _ = reference
     wrong: dict[int, list[str]] = {}
     for point, (first, second, end) in sorted(killed.items()):
         faults = []
-        if first != -signal.SIGKILL:
+        if first is not None and first != -signal.SIGKILL:
             faults.append(f"the first run was not killed ({first})")
         if second != 0:
             faults.append(f"the rerun exited {second}")
@@ -151,3 +160,4 @@ def test_a_run_killed_before_any_file_step_ends_as_an_uninterrupted_run(
         if faults:
             wrong[point] = faults
     assert wrong == {}
+    assert sum(first is None for first, _, _ in killed.values()) <= 2  # near the end at most
