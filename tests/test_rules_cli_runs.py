@@ -14,18 +14,13 @@ from click.testing import CliRunner
 from factories import by_name, make_workspace, sheet_values, submit, submit_roster
 from test_rules_workbooks import (
     AS_OF,
-    GD19_CADRES,
     MEETING_ROW,
-    MONTHS_BUT_JUNE,
-    ORG,
-    PUB,
     RANKING,
     YEAR,
     YL_CADRES,
     YL_UNIT,
     column_of,
-    county_form,
-    county_rows,
+    guangdong_2019_inbox,
     ledger,
     ranking,
     roster,
@@ -66,11 +61,7 @@ def test_lianxi_run_yulin_2016_thresholds_100_20_10(yulin: Path) -> None:
 
 @pytest.fixture(scope="module")
 def guangdong_2019(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    workspace = make_workspace(tmp_path_factory.mktemp("gd2019-cli"))
-    for name, (unit, rows) in GD19_CADRES.items():
-        submit(workspace, ledger(name, unit, youth=0, activities=rows), f"{name}.xlsx")
-    county_form(workspace / "inbox" / "组织部月报.xlsx", ORG, county_rows(range(4, 12), 92))
-    county_form(workspace / "inbox" / "宣传部月报.xlsx", PUB, county_rows(MONTHS_BUT_JUNE, 85))
+    workspace = guangdong_2019_inbox(make_workspace(tmp_path_factory.mktemp("gd2019-cli")))
     return lianxi_run(workspace, "guangdong-2019")
 
 

@@ -271,13 +271,18 @@ def county_rows(months: range | list[int], ratio: float) -> list[dict[str, objec
             for m in months for county in ("梅江区", "兴宁市")]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def guangdong_2019(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
-    workspace = make_workspace(tmp_path_factory.mktemp("gd2019"))
+def guangdong_2019_inbox(workspace: Path) -> Path:
+    """Cadres stationed 10 and 9 days, a meeting of 12, two departments' monthly county forms."""
     for name, (unit, rows) in GD19_CADRES.items():
         submit(workspace, ledger(name, unit, youth=0, activities=rows), f"{name}.xlsx")
     county_form(workspace / "inbox" / "组织部月报.xlsx", ORG, county_rows(range(4, 12), 92))
     county_form(workspace / "inbox" / "宣传部月报.xlsx", PUB, county_rows(MONTHS_BUT_JUNE, 85))
+    return workspace
+
+
+@pytest.fixture(scope="module")
+def guangdong_2019(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
+    workspace = guangdong_2019_inbox(make_workspace(tmp_path_factory.mktemp("gd2019")))
     options = RunOptions(workspace, rules="guangdong-2019", period=Period.YEAR_END, as_of=AS_OF,
                          year=YEAR, workers=2)  # fmt: skip
     return run(options)
