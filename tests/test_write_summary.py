@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from test_write_support import (
@@ -16,6 +17,7 @@ from test_write_support import (
 )
 
 import pipeline.write.summary as summary_module
+from pipeline.compute.digest import research
 from pipeline.write.summary import NOTE, TITLE, write_summary
 from pipeline.write.workbook import atomic_workbook, sheet_names
 
@@ -114,3 +116,17 @@ def test_sheet_names_are_valid_and_distinct() -> None:
     names = sheet_names(["a/b", "A_B", "", "'q'", long, long, "History"], taken=["全部"])
     assert names == ["a_b", "A_B(2)", "未填单位", "q", "很" * 31, "很" * 28 + "(2)", "History(2)"]
     assert all(len(n) <= 31 for n in names)
+
+
+def test_a_research_topic_typed_with_its_label_is_not_labelled_twice() -> None:
+    tasks = pd.DataFrame({"_file": [0, 1], "任务类别": ["调查研究"] * 2,
+                          "主要内容": ["调研课题：青年就业", "青年婚恋"],
+                          "计划完成时间": pd.to_datetime(["2026-10-31", "2026-09-30"])})  # fmt: skip
+    activities = pd.DataFrame({"_file": [0], "活动类型": ["调研报告"],
+                               "日期": pd.to_datetime(["2026-10-20"])})  # fmt: skip
+    text = research(tasks, activities, pd.Index([0, 1, 2]))
+    assert list(text) == [
+        "课题：青年就业；计划 2026-10-31 完成；报告 2026-10-20 已形成",
+        "课题：青年婚恋；计划 2026-09-30 完成；尚未形成调研报告",
+        "未确定调研课题；尚未形成调研报告",
+    ]

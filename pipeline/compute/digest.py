@@ -36,10 +36,14 @@ def four_tasks(activities: pd.DataFrame, files: pd.Index) -> pd.Series:
     return pd.concat(parts, axis=1).agg("；".join, axis=1)
 
 
+TOPIC_LABEL = r"^\s*(?:调研)?课题\s*[:：]\s*"
+
+
 def research(tasks: pd.DataFrame, activities: pd.DataFrame, files: pd.Index) -> pd.Series:
     """E.g. "课题：…；计划 2026-10-31 完成；报告 2026-09-30 已形成"."""
     topics = tasks[tasks["任务类别"] == "调查研究"].groupby("_file")
-    topic = topics["主要内容"].agg("、".join).reindex(files)
+    named = topics["主要内容"].agg("、".join).reindex(files)
+    topic = named.str.replace(TOPIC_LABEL, "", regex=True)  # "调研课题：…" would read 课题：调研课题：…
     planned = pd.to_datetime(topics["计划完成时间"].min()).reindex(files).dt.strftime("%Y-%m-%d")
     reports = activities[activities["活动类型"] == "调研报告"]
     report = (
