@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from pipeline.forms.spec import TEMPLATES, Sheet
@@ -61,8 +62,14 @@ def pack(reads: list[FileRead]) -> Chunk:
 
 def typed_frame(spec: Sheet, held: list[tuple[int, RawSheet]]) -> pd.DataFrame:
     """One sheet kind's raw rows of several files as a frame of normalised values."""
-    rows = [(file_no, row, *values) for file_no, raw in held for row, values in raw.rows]
-    frame = pd.DataFrame(rows, columns=[segment.FILE, segment.ROW, *spec.field_names], dtype=object)
-    for f in spec.fields:
-        frame[f.name] = normalise_column(frame[f.name], f)
-    return frame.astype({segment.FILE: "int64", segment.ROW: "int64"})
+    files = [file_no for file_no, raw in held for _ in raw.rows]
+    numbers = [row for _, raw in held for row, _ in raw.rows]
+    frame = pd.DataFrame({segment.FILE: np.array(files, dtype=np.int64),
+                          segment.ROW: np.array(numbers, dtype=np.int64)})  # fmt: skip
+    rows = [values for _, raw in held for _, values in raw.rows]
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(spec.fields)
+    for f, column in zip(spec.fields, columns, strict=True):
+        cells = np.empty(len(files), dtype=object)
+        cells[:] = column  # element by element: no value is taken apart as a sequence
+        frame[f.name] = normalise_column(pd.Series(cells, dtype=object), f)
+    return frame

@@ -11,7 +11,6 @@ import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from python_calamine import CalamineSheet, CalamineWorkbook, PasswordError
 
@@ -133,8 +132,8 @@ def _check_version(template: Template, parsed: ParsedFile, display: str) -> Temp
 
 def _grid(sheet: CalamineSheet) -> list[list[Cell]]:
     """All cells from A1 (no leading rows or columns skipped), merged ranges filled."""
-    grid: list[list[Cell]] = [
-        [_clean(v) for v in row] for row in sheet.to_python(skip_empty_area=False)
+    grid: list[list[Cell]] = [  # calamine says "" for an empty cell
+        [None if v == "" else v for v in row] for row in sheet.to_python(skip_empty_area=False)
     ]
     for (top, left), (bottom, right) in sheet.merged_cell_ranges or []:
         value = _at(grid, top, left)
@@ -144,10 +143,6 @@ def _grid(sheet: CalamineSheet) -> list[list[Cell]]:
             for c in range(left, right + 1):
                 row[c] = value
     return grid
-
-
-def _clean(value: Any) -> Cell:
-    return None if value == "" else value
 
 
 def _at(grid: list[list[Cell]], row: int, col: int) -> Cell:
@@ -174,10 +169,14 @@ def _read_table(
         return None
     anchors = {name: column_letter(index) for name, index in columns.items()}
     indices = [columns.get(f.name) for f in spec.fields]
+    width = max((i for i in indices if i is not None), default=-1) + 1
     rows = []
     for r in range(header_row + 1, len(grid)):
-        values = [grid[r][i] if i is not None and i < len(grid[r]) else None for i in indices]
-        if any(v is not None and str(v).strip() for v in values):
+        row = grid[r]
+        if len(row) < width:
+            row = row + [None] * (width - len(row))
+        values = [None if i is None else row[i] for i in indices]
+        if any(v is not None and (type(v) is not str or v.strip()) for v in values):
             rows.append((r + 1, values))
     return RawSheet(spec.name, anchors, rows)
 
