@@ -326,3 +326,17 @@ def test_a_fresh_content_keeps_its_first_name_and_archive_copy(tmp_path: Path) -
     assert first.archived == second.archived and first.archived.suffix == ".xlsx"
     assert first.archived.read_bytes() == source.read_bytes()
     assert first.archived.parent.name == first.sha256[:2]
+
+
+def test_a_damaged_segment_is_refused_in_chinese_naming_the_ledger(
+    kept: Kept, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "damaged"
+    shutil.copytree(kept.workspace, workspace)
+    with sqlite3.connect(workspace / "state" / "lianxi.db") as db:
+        db.execute("UPDATE segments SET data = X'00010203'")
+    with (
+        Ledger(workspace) as ledger,
+        pytest.raises(PipelineError, match=r"lianxi\.db.*已损坏.*改名留存"),
+    ):
+        ledger.batch()

@@ -166,7 +166,7 @@ def as_floats(values: pd.Series) -> pd.Series:
     array = values.to_numpy(dtype=object)
     if pd.api.types.infer_dtype(array, skipna=True) in ("floating", "empty"):  # None: NaN
         return pd.Series(array.astype(np.float64), index=values.index, name=values.name)
-    number = np.fromiter((type(v) is float for v in array), bool, len(array))
+    number = segment.kinds_of(array) == segment.FLOAT
     floats = np.full(len(array), np.nan)
     floats[number] = array[number].astype(np.float64)
     return pd.Series(floats, index=values.index, name=values.name)

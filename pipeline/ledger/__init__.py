@@ -75,7 +75,14 @@ class Ledger:
 
     def batch(self) -> Batch:
         """Every file not withdrawn, rebuilt as `ingest` read it."""
-        return batches.load_batch(self.store.db, self.state)
+        try:
+            return batches.load_batch(self.store.db, self.state)
+        except ValueError as exc:  # a segment that does not decode: the file was damaged
+            raise PipelineError(
+                f"账本 {self.store.path} 中保存的表格数据已损坏（{exc}）：请用备份恢复 state 文件夹；"
+                "没有备份时，将 state 文件夹改名留存（如 state-损坏），"
+                "把 inbox/已处理 中的文件放回收件箱后重新运行"
+            ) from None
 
     def checked(self, context: str, batch: Batch) -> dict[str, list[Problem]]:
         """The validation problems of the files of ``batch`` already checked under ``context``."""

@@ -90,8 +90,9 @@ def annotatable(path: Path) -> bool:
 def annotate_all(jobs: Sequence[Job], *, workers: int | None = None) -> list[Path]:
     """Annotate each job in limited child processes, in job order; a job that fails is skipped.
 
-    A target already made from the same inputs (by `MANIFEST` in its folder) is kept as it is,
-    so a run that adds one file re-annotates none of the others.
+    A target already made from the same inputs (by `MANIFEST` in the jobs' folder: all targets
+    of one call lie in one 回执 folder) is kept as it is, so a run that adds one file
+    re-annotates none of the others.
     """
     manifest = _Manifest(jobs[0].target.parent) if jobs else None
     todo = [job for job in jobs if manifest is None or not manifest.holds(job)]
