@@ -175,14 +175,18 @@ def unit_forms(batch: Batch, outcomes: list[FileOutcome]) -> dict[str, pd.DataFr
 def _typed(
     frame: pd.DataFrame, sheet: str, current: list[int], template: Template = LEDGER
 ) -> pd.DataFrame:
-    """Validated object columns as real dtypes: dates as datetime64, numbers as float64."""
-    typed = frame[frame["_file"].isin(current)].copy()
-    for f in template.sheet(sheet).fields:
-        if f.kind is Kind.DATE:
-            typed[f.name] = as_datetimes(typed[f.name])
-        elif f.kind in (Kind.INTEGER, Kind.NUMBER):
-            typed[f.name] = as_floats(typed[f.name])
-    return typed
+    """Validated object columns as real dtypes: dates as datetime64, numbers as float64.
+
+    The text columns are the batch's own (not copied: millions of rows at a province's scale).
+    """
+    chosen = frame["_file"].isin(current).to_numpy()
+    rows = frame if chosen.all() else frame[chosen]
+    typed = {
+        f.name: as_datetimes(rows[f.name]) if f.kind is Kind.DATE else as_floats(rows[f.name])
+        for f in template.sheet(sheet).fields
+        if f.kind in (Kind.DATE, Kind.INTEGER, Kind.NUMBER)
+    }
+    return pd.DataFrame({name: typed.get(name, rows[name]) for name in rows.columns}, copy=False)
 
 
 def _text(value: object) -> str:

@@ -62,14 +62,11 @@ def pack(reads: list[FileRead]) -> Chunk:
 
 def typed_frame(spec: Sheet, held: list[tuple[int, RawSheet]]) -> pd.DataFrame:
     """One sheet kind's raw rows of several files as a frame of normalised values."""
-    files = [file_no for file_no, raw in held for _ in raw.rows]
-    numbers = [row for _, raw in held for row, _ in raw.rows]
-    frame = pd.DataFrame({segment.FILE: np.array(files, dtype=np.int64),
-                          segment.ROW: np.array(numbers, dtype=np.int64)})  # fmt: skip
-    rows = [values for _, raw in held for _, values in raw.rows]
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(spec.fields)
-    for f, column in zip(spec.fields, columns, strict=True):
-        cells = np.empty(len(files), dtype=object)
-        cells[:] = column  # element by element: no value is taken apart as a sequence
+    counts = [len(raw.numbers) for _, raw in held]
+    files = np.repeat(np.array([file_no for file_no, _ in held], dtype=np.int64), counts)
+    numbers = np.concatenate([raw.numbers for _, raw in held]) if held else files
+    frame = pd.DataFrame({segment.FILE: files, segment.ROW: numbers.astype(np.int64)})
+    for k, f in enumerate(spec.fields):
+        cells = np.concatenate([raw.columns[k] for _, raw in held]) if held else np.empty(0, object)
         frame[f.name] = normalise_column(pd.Series(cells, dtype=object), f)
     return frame

@@ -1,8 +1,8 @@
-"""Read one workbook into plain, picklable rows with their real cell addresses.
+"""Read one workbook into columns of cell values with their real cell addresses.
 
 The only module that opens a workbook (python-calamine: correct for dates, numbers, Strict Open
-XML and merged ranges, and it never trusts declared dimensions). Output holds no pandas objects,
-so it crosses process boundaries cheaply.
+XML and merged ranges, and it never trusts declared dimensions). A table sheet is taken apart
+column-wise (a few C-level passes a column, not a Python step a cell: its rows are many).
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
+import numpy as np
 from python_calamine import CalamineSheet, CalamineWorkbook, PasswordError
 
 from pipeline.forms.spec import LEDGER, META_SHEET, TEMPLATES, Sheet, Template
@@ -26,12 +28,14 @@ class RawSheet:
     """One template sheet as read: values aligned to the spec's fields, with their addresses.
 
     `anchors` maps a field to its column letter (table sheets: the address is anchor + row) or
-    to its absolute cell (key-value sheets, whose single row has number 0).
+    to its absolute cell (key-value sheets, whose single row has number 0). `columns` holds one
+    object array a field, blanks as None, its rows numbered by `numbers`.
     """
 
     name: str
     anchors: dict[str, str]
-    rows: list[tuple[int, list[Cell]]]
+    numbers: np.ndarray  # int64: each row's number in the sheet (1-based)
+    columns: list[np.ndarray]
 
 
 @dataclass
@@ -131,10 +135,8 @@ def _check_version(template: Template, parsed: ParsedFile, display: str) -> Temp
 
 
 def _grid(sheet: CalamineSheet) -> list[list[Cell]]:
-    """All cells from A1 (no leading rows or columns skipped), merged ranges filled."""
-    grid: list[list[Cell]] = [  # calamine says "" for an empty cell
-        [None if v == "" else v for v in row] for row in sheet.to_python(skip_empty_area=False)
-    ]
+    """All cells from A1 (no leading rows or columns skipped, "" if empty), merged ranges filled."""
+    grid = cast(list[list[Cell]], sheet.to_python(skip_empty_area=False))
     for (top, left), (bottom, right) in sheet.merged_cell_ranges or []:
         value = _at(grid, top, left)
         for r in range(top, min(bottom, len(grid) - 1) + 1):
@@ -146,7 +148,8 @@ def _grid(sheet: CalamineSheet) -> list[list[Cell]]:
 
 
 def _at(grid: list[list[Cell]], row: int, col: int) -> Cell:
-    return grid[row][col] if row < len(grid) and col < len(grid[row]) else None
+    value = grid[row][col] if row < len(grid) and col < len(grid[row]) else None
+    return None if value == "" else value
 
 
 def header_key(value: Cell) -> str:
@@ -168,17 +171,33 @@ def _read_table(
     if missing:
         return None
     anchors = {name: column_letter(index) for name, index in columns.items()}
+    body = _columns(grid[header_row + 1 :])
+    empty = np.full(len(body[0]) if body else 0, None, dtype=object)
     indices = [columns.get(f.name) for f in spec.fields]
-    width = max((i for i in indices if i is not None), default=-1) + 1
-    rows = []
-    for r in range(header_row + 1, len(grid)):
-        row = grid[r]
-        if len(row) < width:
-            row = row + [None] * (width - len(row))
-        values = [None if i is None else row[i] for i in indices]
-        if any(v is not None and (type(v) is not str or v.strip()) for v in values):
-            rows.append((r + 1, values))
-    return RawSheet(spec.name, anchors, rows)
+    cells = [empty if i is None or i >= len(body) else body[i] for i in indices]
+    filled = np.zeros(len(empty), dtype=bool)
+    for column in cells:
+        column[np.equal(column, "")] = None
+        filled |= np.fromiter(map(_filled, column), bool, len(column))
+    numbers = np.flatnonzero(filled).astype(np.int64) + header_row + 2
+    return RawSheet(spec.name, anchors, numbers, [column[filled] for column in cells])
+
+
+def _columns(rows: list[list[Cell]]) -> list[np.ndarray]:
+    """The rows' cells column by column, as object arrays; short rows padded with blanks."""
+    width = max(map(len, rows), default=0)
+    if any(len(row) < width for row in rows):  # a merged range filled past the used area
+        rows = [row + [None] * (width - len(row)) for row in rows]
+    columns = []
+    for values in zip(*rows, strict=True):
+        column = np.empty(len(values), dtype=object)
+        column[:] = values  # element by element: no value is taken apart as a sequence
+        columns.append(column)
+    return columns
+
+
+def _filled(value: Cell) -> bool:
+    return value is not None and (type(value) is not str or bool(value.strip()))
 
 
 def _find_header(grid: list[list[Cell]], wanted: dict[str, str]) -> tuple[int, dict[str, int]]:
@@ -216,7 +235,10 @@ def _read_key_values(
                 Problem("column-missing", Location(display, spec.name), params={"detail": f.name})
             )
         anchors.setdefault(f.name, "")
-    return RawSheet(spec.name, anchors, [(0, [values.get(f.name) for f in spec.fields])])
+    columns = [np.empty(1, dtype=object) for _ in spec.fields]
+    for column, f in zip(columns, spec.fields, strict=True):
+        column[0] = values.get(f.name)
+    return RawSheet(spec.name, anchors, np.zeros(1, dtype=np.int64), columns)
 
 
 assert LEDGER.sheets[0].key_value  # the reader's key-value path is exercised by every ledger

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 from pipeline.compute.assessment import Assessment
@@ -35,6 +36,7 @@ __all__ = [
 
 SUMMARY, RANKING, RECEIPT_INDEX, RUN_INFO = "汇总表.xlsx", "排名.xlsx", "回执清单.xlsx", "run.json"
 RECEIPTS_DIR, REMINDERS_DIR, BRIEFING = "回执", "催交", "通报.html"
+SIDE_PROCESS_CADRES = 2000  # from this many cadres 排名 is written in a process of its own
 
 
 def write_outputs(
@@ -53,19 +55,27 @@ def write_outputs(
     display path, that come back annotated (批注回执) when they have problems.
     """
     notes = pace_notes(assessment)
-    with stage("write"), ThreadPoolExecutor(1) as background:
-        # the 批注回执 are made in child processes: this process writes the rest meanwhile
+    with stage("write"), ThreadPoolExecutor(1) as background, _side(assessment) as side:
+        # the 批注回执 are made in child processes, 排名 beside them: this process writes the rest
         receipts = background.submit(
             write_receipts, outcomes, out_dir / RECEIPTS_DIR, sources=sources, notes=notes
         )
+        ranking = side.submit(write_ranking, assessment, out_dir / RANKING)
         index = write_receipt_index(outcomes, out_dir / RECEIPT_INDEX)
         summary = write_summary(assessment, out_dir / SUMMARY, filing_unit=filing_unit)
-        ranking = write_ranking(assessment, out_dir / RANKING)
         reminders = write_reminders(assessment, out_dir / REMINDERS_DIR)
         briefing = write_briefing(assessment, out_dir / BRIEFING)
         written = receipts.result()
+        ranked = ranking.result()
     run = write_run_info(run_info, out_dir / RUN_INFO)
-    return [summary, ranking, briefing, *written, *reminders, index, run]
+    return [summary, ranked, briefing, *written, *reminders, index, run]
+
+
+def _side(assessment: Assessment) -> Executor:
+    """A process for 排名 when the assessment is large enough to repay starting one."""
+    if len(assessment.cadres) >= SIDE_PROCESS_CADRES:
+        return ProcessPoolExecutor(1, get_context("spawn"))
+    return ThreadPoolExecutor(1)
 
 
 def write_run_info(run_info: dict[str, object], path: Path) -> Path:

@@ -168,10 +168,17 @@ def write_table(
     for col, header in enumerate(headers):
         ws.write_string(first_row, col, header, formats.header)
     row = first_row + 1
+    by_column = [fmt or formats.text for fmt in column_formats]
+    text, number = ws.write_string, ws.write_number  # bound once: 10⁵ cells and more a run
     for values in rows:
         for col, value in enumerate(values):
-            fmt = column_formats[col] if col < len(column_formats) else None
-            write_value(ws, row, col, value, fmt or formats.text)
+            fmt = by_column[col] if col < len(by_column) else formats.text
+            if type(value) is str and value:
+                text(row, col, value, fmt)
+            elif type(value) is float and math.isfinite(value):
+                number(row, col, value, fmt)
+            else:
+                write_value(ws, row, col, value, fmt)
         row += 1
     return row
 
