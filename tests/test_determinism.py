@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from factories import compliant_content, make_workspace, roster_rows, submit, submit_roster
 
+from pipeline import write
 from pipeline.forms.spec import ACTIVITIES, Field
 from pipeline.ingest.normalise import normalise_column
 from pipeline.rules.model import Period
@@ -78,6 +79,17 @@ def test_a_second_run_rebuilds_identical_outputs_from_the_ledger(
     again = run_on(workspace, workers=2)
     assert again.received == 0  # nothing new: every figure comes from the ledger's rows
     assert output_bytes(again) == first
+
+
+def test_ranking_from_its_own_process_is_byte_identical(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large runs write 排名 in a spawned process: the same bytes as when written in this one."""
+    here = run_on(copy_workspace(source, tmp_path / "here"), workers=1)
+    assert len(here.assessment.cadres) < write.SIDE_PROCESS_CADRES  # so written in this process
+    monkeypatch.setattr(write, "SIDE_PROCESS_CADRES", 1)
+    aside = run_on(copy_workspace(source, tmp_path / "aside"), workers=1)
+    assert output_bytes(aside) == output_bytes(here)
 
 
 @pytest.mark.parametrize(
