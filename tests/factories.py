@@ -23,6 +23,8 @@ from openpyxl.cell.cell import Cell
 
 from pipeline.demo.fill import LedgerContent, fill_ledger, fill_roster
 from pipeline.forms.spec import CONTACT_POINT_TYPES, YOUTH_FIELDS
+from pipeline.ingest.chunk import FileRead
+from pipeline.ingest.worker import WorkerLimits, read_chunks
 from pipeline.resources import rules_dir, templates_dir
 
 RULES_FILE = "baoji-2018.yaml"
@@ -299,3 +301,10 @@ def by_name(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         assert name not in keyed, f"two rows for {name}"
         keyed[str(name)] = row
     return keyed
+
+
+def read_files(
+    jobs: Sequence[tuple[str, str]], workers: int, limits: WorkerLimits | None = None
+) -> list[FileRead]:
+    """Each file of ``jobs`` as the isolated workers read it (its rows packed into segments)."""
+    return [read for chunk in read_chunks(jobs, workers, limits) for read in chunk.reads]

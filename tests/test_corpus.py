@@ -212,14 +212,18 @@ def _rows(path: Path, sheet: str) -> list[dict[str, object]]:
     return [dict(zip(headers, row, strict=False)) for row in rows[1:] if any(row)]
 
 
-def test_a_run_over_the_corpus_lists_every_file(tmp_path: Path) -> None:
-    inbox = tmp_path / "inbox"
+def fill_corpus_inbox(inbox: Path) -> None:
+    """Every corpus file under inbox/corpus/ and the VALID ledgers under inbox/valid/."""
     for entry in ENTRIES:
         target = inbox / "corpus" / entry.file
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(CORPUS / entry.file, target)
     (inbox / "valid").mkdir()
     _fill_valid(inbox / "valid")
+
+
+def test_a_run_over_the_corpus_lists_every_file(tmp_path: Path) -> None:
+    fill_corpus_inbox(tmp_path / "inbox")
     arguments = ["run", "-w", str(tmp_path), "--as-of", AS_OF.isoformat()]
     result = CliRunner().invoke(main, [*arguments, "--period", "year-end", "--workers", "2"])
     assert result.exception is None, result.output

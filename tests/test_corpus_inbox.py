@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import sqlite3
 import time
 from collections import Counter
@@ -20,17 +19,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from factories import by_name, compliant_content, make_workspace, roster_rows, sheet_values
-from test_corpus import ENTRIES
+from factories import by_name, make_workspace, roster_rows, sheet_values
+from test_corpus import ENTRIES, VALID, fill_corpus_inbox
 
 from pipeline.cli import main
-from pipeline.demo.fill import fill_ledger, fill_roster
+from pipeline.demo.fill import fill_roster
 from pipeline.write import RANKING
 from pipeline.write.receipts import RECEIPT_SUFFIX
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "foreign"
 AS_OF = date(2026, 11, 30)
-VALID = {"valid/张明.xlsx": ("张明", "渭滨区团委"), "valid/李芳.xlsx": ("李芳", "金台区团委")}
 OWNER = "valid/~$王芳.xlsx"  # the owner file of a workbook open elsewhere: left with a note
 
 
@@ -45,13 +42,7 @@ class Ran:
 def ran(tmp_path_factory: pytest.TempPathFactory) -> Ran:
     workspace = make_workspace(tmp_path_factory.mktemp("corpus-inbox"))
     inbox = workspace / "inbox"
-    for entry in ENTRIES:
-        target = inbox / "corpus" / entry.file
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(CORPUS / entry.file, target)
-    (inbox / "valid").mkdir()
-    for display, (name, unit) in VALID.items():
-        fill_ledger(compliant_content(name, unit, year=AS_OF.year), inbox / display)
+    fill_corpus_inbox(inbox)
     fill_roster(roster_rows(list(VALID.values())), inbox / "valid" / "干部名册.xlsx")
     (inbox / OWNER).write_bytes(b"\x0czhangming" + bytes(150))
     hour_ago = time.time() - 3600

@@ -8,14 +8,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from distributed import LocalCluster
-from factories import make_workspace, sheet_values
+from factories import make_workspace, read_files, sheet_values
 from test_determinism import AS_OF, OUTPUTS, copy_workspace, fill_inbox, output_bytes, run_on
 
 from pipeline.cli import main
 from pipeline.errors import PipelineError
 from pipeline.ingest import ingest
 from pipeline.ingest.executors import DaskExecutor, LocalExecutor, executor_for
-from pipeline.ingest.worker import read_files
 from pipeline.resources import templates_dir
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "foreign"

@@ -21,13 +21,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import compliant_content, make_workspace, roster_rows, submit, submit_roster
+from factories import (
+    compliant_content,
+    make_workspace,
+    read_files,
+    roster_rows,
+    submit,
+    submit_roster,
+)
 from openpyxl import load_workbook
 
 from pipeline.demo.fill import LedgerContent, fill_ledger
 from pipeline.ingest import ingest
 from pipeline.ingest.sniff import Limits, sniff
-from pipeline.ingest.worker import FileRead, WorkerLimits, read_files
+from pipeline.ingest.worker import FileRead, WorkerLimits
 from pipeline.resources import templates_dir
 from pipeline.rules.model import Period
 from pipeline.runner import RunOptions, run

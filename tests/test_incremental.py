@@ -91,12 +91,16 @@ def test_unchanged_receipts_and_annotated_workbooks_are_not_rewritten(
     assert {name: after[name] for name in before} == before
 
 
+def copy_of(workspace: Path, target: Path) -> Path:
+    shutil.copytree(workspace, target)
+    return target
+
+
 def test_outputs_equal_those_found_afresh(
     two_runs: tuple[Path, RunResult, dict[str, float]], tmp_path: Path
 ) -> None:
     workspace, second, _ = two_runs
-    afresh = tmp_path / "afresh"
-    shutil.copytree(workspace, afresh)
+    afresh = copy_of(workspace, tmp_path / "afresh")
     with sqlite3.connect(afresh / "state" / "lianxi.db") as db:
         db.execute("UPDATE files SET checked = ''")
         db.execute("DELETE FROM problems WHERE stage = 'check'")
@@ -111,9 +115,7 @@ def test_outputs_equal_those_found_afresh(
 def test_another_as_of_date_checks_every_file_again(
     two_runs: tuple[Path, RunResult, dict[str, float]], tmp_path: Path
 ) -> None:
-    workspace, _, _ = two_runs
-    other = tmp_path / "other"
-    shutil.copytree(workspace, other)
+    other = copy_of(two_runs[0], tmp_path / "other")
     later = rebuild(options(other, date(YEAR, 12, 1)))
     assert all(f"{YEAR}-12-01" in context for context in checked(other).values())
     ranking = sheet_values(later.out_dir / "排名.xlsx", "干部排名")

@@ -9,11 +9,11 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from factories import read_files
 
 from pipeline.forms.spec import ACTIVITIES, BASIC_INFO
 from pipeline.ingest import ingest
 from pipeline.ingest.normalise import normalise_column
-from pipeline.ingest.worker import read_files
 from pipeline.resources import templates_dir
 from pipeline.validate import validate
 

@@ -11,21 +11,19 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from factories import by_name, make_workspace, sheet_values, submit, submit_roster
+from factories import by_name, make_workspace, sheet_values
 from test_rules_workbooks import (
     AS_OF,
     MEETING_ROW,
     RANKING,
     YEAR,
     YL_CADRES,
-    YL_UNIT,
     column_of,
     guangdong_2019_inbox,
-    ledger,
     ranking,
-    roster,
     titles,
     unmet,
+    yulin_inbox,
 )
 
 from pipeline.cli import main
@@ -42,12 +40,7 @@ def lianxi_run(workspace: Path, rules: str) -> Path:
 
 @pytest.fixture(scope="module")
 def yulin(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    workspace = make_workspace(tmp_path_factory.mktemp("yulin-cli"))
-    for name, (category, youth, info, _, _) in YL_CADRES.items():
-        content = ledger(name, YL_UNIT, category=category, youth=youth, activities=[], **info)
-        submit(workspace, content, f"{name}.xlsx")
-    submit_roster(workspace, roster([(name, YL_UNIT, c[0], c[3]) for name, c in YL_CADRES.items()]))
-    return lianxi_run(workspace, "yulin-2016")
+    return lianxi_run(yulin_inbox(make_workspace(tmp_path_factory.mktemp("yulin-cli"))), "yulin-2016")
 
 
 def test_lianxi_run_yulin_2016_thresholds_100_20_10(yulin: Path) -> None:

@@ -179,14 +179,18 @@ YL_CADRES = {  # name: (category, youth, 基本信息 extras, roster extras, mee
 }  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def yulin(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
-    workspace = make_workspace(tmp_path_factory.mktemp("yulin"))
+def yulin_inbox(workspace: Path) -> Path:
+    """Every YL_CADRES ledger and the roster that gives their 单位类别, in the inbox."""
     for name, (category, youth, info, _, _) in YL_CADRES.items():
         content = ledger(name, YL_UNIT, category=category, youth=youth, activities=[], **info)
         submit(workspace, content, f"{name}.xlsx")
-    listed = [(name, YL_UNIT, c[0], c[3]) for name, c in YL_CADRES.items()]
-    submit_roster(workspace, roster(listed))
+    submit_roster(workspace, roster([(name, YL_UNIT, c[0], c[3]) for name, c in YL_CADRES.items()]))
+    return workspace
+
+
+@pytest.fixture(scope="module")
+def yulin(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
+    workspace = yulin_inbox(make_workspace(tmp_path_factory.mktemp("yulin")))
     options = RunOptions(workspace, rules="yulin-2016", period=Period.YEAR_END, as_of=AS_OF,
                          year=YEAR, workers=2)  # fmt: skip
     return run(options)

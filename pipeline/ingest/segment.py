@@ -117,14 +117,14 @@ def _pack(arrays: dict[str, np.ndarray]) -> bytes:
 
 def _unpack(blob: bytes) -> dict[str, np.ndarray]:
     if blob[: len(MAGIC)] != MAGIC:
-        raise ValueError("not a lianxi segment")
+        raise ValueError("数据段开头不是 lianxi 的格式标记")
     size = int.from_bytes(blob[len(MAGIC) : len(MAGIC) + 4], "little")
     start = len(MAGIC) + 4 + size
     contents = json.loads(blob[len(MAGIC) + 4 : start].decode("utf-8"))
     arrays = {}
     for name, dtype, count, offset in contents:
         if dtype not in DTYPES:
-            raise ValueError(f"unexpected array type {dtype!r} in a segment")
+            raise ValueError(f"数据段中有不应出现的数组类型 {dtype!r}")
         arrays[name] = np.frombuffer(blob, np.dtype(dtype), count, start + offset)
     return arrays
 

@@ -59,14 +59,6 @@ def read_file(path: str, display: str, limits: Limits | None = None) -> FileRead
     return read
 
 
-def read_files(
-    jobs: Sequence[tuple[str, str]], workers: int, limits: WorkerLimits | None = None
-) -> Iterator[FileRead]:
-    """Each file of ``jobs`` as read (its rows already taken into its chunk's segments)."""
-    for chunk in read_chunks(jobs, workers, limits):
-        yield from chunk.reads
-
-
 def read_chunks(
     jobs: Sequence[tuple[str, str]], workers: int, limits: WorkerLimits | None = None
 ) -> Iterator[Chunk]:

@@ -15,12 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.forms.spec import TEMPLATES, Sheet
-from pipeline.ingest import FILE_COLUMNS, Batch, Received, segment
+from pipeline.forms.spec import Sheet
+from pipeline.ingest import FILE_COLUMNS, SHEETS, Batch, Received, segment
 from pipeline.ledger.archive import Arrival
 from pipeline.problems import Location, Problem
-
-SHEETS: tuple[Sheet, ...] = tuple(s for t in TEMPLATES.values() for s in t.sheets)
 
 
 def store_received(
