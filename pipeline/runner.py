@@ -10,7 +10,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.compute import Assessment, assess, follow_up
+from pipeline.compute import (
+    Assessment,
+    Figures,
+    assess,
+    combine_figures,
+    figures_context,
+    follow_up,
+    measure,
+    unit_sheets,
+)
 from pipeline.inbox import FOLDERS, Left, file_away, inbox_dir, take
 from pipeline.ingest import Batch, ingest, receive
 from pipeline.ingest.executors import executor_for
@@ -22,7 +31,13 @@ from pipeline.outcomes import FileOutcome, Status
 from pipeline.problems import Problem
 from pipeline.rules.loader import load_rules
 from pipeline.rules.model import Period, RuleSet
-from pipeline.submissions import current_frames, read_roster, reconcile, unit_forms
+from pipeline.submissions import (
+    current_cadres,
+    current_sheets,
+    read_roster,
+    reconcile,
+    unit_forms,
+)
 from pipeline.timings import stage
 from pipeline.validate import check_context, validate
 from pipeline.write import write_outputs
@@ -110,7 +125,7 @@ def run(options: RunOptions, progress: Callable[[FileRead], None] | None = None)
         with stage("file away"):
             file_away(ledger, {o.sha256: o for o in settled[1]}, intake.arrivals)
         checkpoint("filed")
-        result = _assess_and_write(options, rule_set, settled, intake.left)
+        result = _assess_and_write(options, rule_set, ledger, settled, intake.left)
     return replace(result, repeats=repeats, received=len(fresh))
 
 
@@ -119,7 +134,7 @@ def rebuild(options: RunOptions) -> RunResult:
     rule_set = load_rules(options.rules, options.workspace / "rules")
     require_ledger(options.workspace)
     with workspace_lock(options.workspace, wait=options.wait), Ledger(options.workspace) as ledger:
-        return _assess_and_write(options, rule_set, _settle(options, ledger), [])
+        return _assess_and_write(options, rule_set, ledger, _settle(options, ledger), [])
 
 
 def _settle(options: RunOptions, ledger: Ledger) -> Settled:
@@ -139,15 +154,18 @@ def _settle(options: RunOptions, ledger: Ledger) -> Settled:
 
 
 def _assess_and_write(
-    options: RunOptions, rule_set: RuleSet, settled: Settled, skipped: list[Left]
+    options: RunOptions, rule_set: RuleSet, ledger: Ledger, settled: Settled, skipped: list[Left]
 ) -> RunResult:
     batch, outcomes, roster, current = settled
+    period, year, as_of = options.run_period, options.run_year, options.as_of
     with stage("assess"):
-        cadres, sheets = current_frames(batch, current)
+        cadres = current_cadres(batch, current)
+        figures = _figures(options, rule_set, ledger, batch, cadres)
+        sheets = current_sheets(batch, current, only=unit_sheets(rule_set, period, year, as_of))
         sheets |= unit_forms(batch, outcomes)
         assessment = assess(
-            rule_set, options.run_period, options.run_year, options.as_of, cadres, sheets, roster,
-            locate=batch.locate,
+            rule_set, period, year, as_of, cadres, sheets, roster, locate=batch.locate,
+            figures=figures,
         )  # fmt: skip
         assessment = follow_up(assessment, outcomes, roster)
     out_dir = options.workspace / "outbox" / f"{options.run_year}-{options.run_period.value}"
@@ -157,6 +175,23 @@ def _assess_and_write(
         sources=workbook_sources(batch),
     )  # fmt: skip
     return RunResult(out_dir, outputs, outcomes, assessment, skipped)
+
+
+def _figures(
+    options: RunOptions, rule_set: RuleSet, ledger: Ledger, batch: Batch, cadres: pd.DataFrame
+) -> Figures:
+    """The cadres' figures: those the ledger kept under the same rules and dates, the rest
+    measured now from their rows (and kept for the next run)."""
+    period, year, as_of = options.run_period, options.run_year, options.as_of
+    context = figures_context(rule_set, period, year, as_of)
+    kept = ledger.figures(context, batch, cadres.index)
+    todo = cadres.index.difference(kept.files)
+    fresh = measure(
+        rule_set, period, year, as_of, cadres.loc[todo], current_sheets(batch, list(todo)),
+        locate=batch.locate,
+    )  # fmt: skip
+    ledger.record_figures(context, batch, fresh)
+    return combine_figures([kept, fresh], rule_set, period, year, as_of)
 
 
 def workbook_sources(batch: Batch) -> dict[str, Source]:

@@ -128,24 +128,27 @@ def _outcome(
     return FileOutcome(f.display, f.sha256, status, f.name, f.unit, fill_date, problems, newer)
 
 
-def current_frames(
-    batch: Batch, current: list[int]
-) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-    """The current submissions: one row per cadre, and their ledger table rows, typed."""
+def current_cadres(batch: Batch, current: list[int]) -> pd.DataFrame:
+    """The current submissions, one row per cadre, indexed by file number."""
     info = batch.sheets["基本信息"].set_index("_file").loc[current]
-    cadres = pd.DataFrame({
+    return pd.DataFrame({
         "submission": batch.files.loc[current, "sha256"].str[:12],
         "file": batch.files.loc[current, "display"],
         "name": info["姓名"], "unit": info["单位"], "category": info["干部类别"],
         "post": info["职务"].fillna(""), "phone": info["联系电话"].fillna(""),
         "level": info["职级"].fillna(""), "unit_type": info["单位类别"].fillna(""),
     }, index=pd.Index(current, name="_file"))  # fmt: skip
-    sheets = {
-        spec.name: _typed(batch.sheets[spec.name], spec.name, current)
+
+
+def current_sheets(
+    batch: Batch, files: list[int], only: set[str] | None = None
+) -> dict[str, pd.DataFrame]:
+    """The ledger table rows of ``files``, typed; of the sheets in ``only`` when it is given."""
+    return {
+        spec.name: _typed(batch.rows(spec.name, files), spec.name)
         for spec in LEDGER.sheets
-        if not spec.key_value
+        if not spec.key_value and (only is None or spec.name in only)
     }
-    return cadres, sheets
 
 
 def unit_forms(batch: Batch, outcomes: list[FileOutcome]) -> dict[str, pd.DataFrame]:
@@ -161,7 +164,7 @@ def unit_forms(batch: Batch, outcomes: list[FileOutcome]) -> dict[str, pd.DataFr
         (batch.files["template_id"] == COUNTY_MONTHLY.id) & batch.files["display"].isin(accepted)
     ]
     info = batch.sheets[info_sheet].set_index("_file")
-    rows = _typed(batch.sheets[rows_sheet], rows_sheet, list(files.index), COUNTY_MONTHLY)
+    rows = _typed(batch.rows(rows_sheet, list(files.index)), rows_sheet, COUNTY_MONTHLY)
     order = pd.DataFrame({
         "unit": rows["_file"].map(info["对接部门"]), "county": rows["县（市、区）"],
         "month": rows["月份"].dt.to_period("M"), "mtime": rows["_file"].map(files["mtime"]),
@@ -172,15 +175,11 @@ def unit_forms(batch: Batch, outcomes: list[FileOutcome]) -> dict[str, pd.DataFr
     return {rows_sheet: rows.loc[kept].assign(对接部门=order["unit"])}
 
 
-def _typed(
-    frame: pd.DataFrame, sheet: str, current: list[int], template: Template = LEDGER
-) -> pd.DataFrame:
+def _typed(rows: pd.DataFrame, sheet: str, template: Template = LEDGER) -> pd.DataFrame:
     """Validated object columns as real dtypes: dates as datetime64, numbers as float64.
 
     The text columns are the batch's own (not copied: millions of rows at a province's scale).
     """
-    chosen = frame["_file"].isin(current).to_numpy()
-    rows = frame if chosen.all() else frame[chosen]
     typed = {
         f.name: as_datetimes(rows[f.name]) if f.kind is Kind.DATE else as_floats(rows[f.name])
         for f in template.sheet(sheet).fields

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from factories import (
     compliant_content,
@@ -19,6 +20,9 @@ from factories import (
     submit_roster,
 )
 from openpyxl import load_workbook
+from test_rules_workbooks import guangdong_2019_inbox
+
+import pipeline.runner
 
 from pipeline.demo.fill import fill_ledger
 from pipeline.problems import Location, Problem
@@ -96,14 +100,34 @@ def copy_of(workspace: Path, target: Path) -> Path:
     return target
 
 
+def forget(workspace: Path) -> None:
+    """The ledger as if no file had ever been checked or measured."""
+    with sqlite3.connect(workspace / "state" / "lianxi.db") as db:
+        db.execute("UPDATE files SET checked = ''")
+        db.execute("DELETE FROM problems WHERE stage = 'check'")
+        db.execute("DELETE FROM figures")
+
+
+@pytest.fixture
+def measured(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The names of the cadres each run measures from their rows."""
+    calls: list[list[str]] = []
+    measure = pipeline.runner.measure
+
+    def spy(*args: object, **kwargs: object) -> object:
+        calls.append(sorted(args[4]["name"]))  # type: ignore[index]
+        return measure(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline.runner, "measure", spy)
+    return calls
+
+
 def test_outputs_equal_those_found_afresh(
     two_runs: tuple[Path, RunResult, dict[str, float]], tmp_path: Path
 ) -> None:
     workspace, second, _ = two_runs
     afresh = copy_of(workspace, tmp_path / "afresh")
-    with sqlite3.connect(afresh / "state" / "lianxi.db") as db:
-        db.execute("UPDATE files SET checked = ''")
-        db.execute("DELETE FROM problems WHERE stage = 'check'")
+    forget(afresh)
     shutil.rmtree(afresh / second.out_dir.relative_to(workspace))
     again = rebuild(options(afresh))
     assert cells(again.out_dir) == cells(second.out_dir)
@@ -142,3 +166,38 @@ def test_a_changed_problem_remakes_the_annotated_workbook(tmp_path: Path) -> Non
     assert job.target.stat().st_mtime_ns != made
     workbook = load_workbook(job.target)
     assert f"{YEAR}年2月31日" in str(workbook["错误清单"]["E4"].value)
+
+
+def test_a_rerun_measures_only_the_new_file_and_grades_as_if_afresh(
+    tmp_path: Path, measured: list[list[str]]
+) -> None:
+    """广东 2019: a prohibition broken in the late file, and unit duties over every cadre's rows."""
+    workspace = guangdong_2019_inbox(make_workspace(tmp_path / "gd2019"))
+    late = workspace / "inbox" / "座谈十二人.xlsx"
+    held = late.rename(tmp_path / late.name)
+    gd2019 = replace(options(workspace), rules="guangdong-2019")
+    run(gd2019)
+    held.rename(late)
+    second = run(gd2019)
+    assert measured == [["九天", "十天", "宣传干部", "每月驻点"], ["座谈十二人"]]
+    afresh = copy_of(workspace, tmp_path / "afresh")
+    forget(afresh)
+    again = rebuild(replace(gd2019, workspace=afresh))
+    assert measured[-1] == ["九天", "十天", "宣传干部", "座谈十二人", "每月驻点"]
+    assert cells(again.out_dir) == cells(second.out_dir)
+    found = second.assessment.violations
+    assert list(found["name"]) == ["座谈十二人"] and found["found"].tolist() == [12.0]
+    pd.testing.assert_frame_equal(again.assessment.violations, found)
+    pd.testing.assert_frame_equal(again.assessment.unit_results, second.assessment.unit_results)
+    pd.testing.assert_frame_equal(again.assessment.results, second.assessment.results)
+
+
+def test_other_rules_or_dates_measure_every_file_again(
+    two_runs: tuple[Path, RunResult, dict[str, float]], tmp_path: Path, measured: list[list[str]]
+) -> None:
+    other = copy_of(two_runs[0], tmp_path / "other")
+    rebuild(options(other))
+    rebuild(options(other, date(YEAR, 12, 1)))
+    rebuild(replace(options(other, date(YEAR, 12, 1)), rules="guangdong-2016"))
+    rebuild(replace(options(other, date(YEAR, 12, 1)), rules="guangdong-2016"))
+    assert measured == [[], ["张明", "王芳"], ["张明", "王芳"], []]

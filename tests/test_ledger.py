@@ -339,4 +339,4 @@ def test_a_damaged_segment_is_refused_in_chinese_naming_the_ledger(
         Ledger(workspace) as ledger,
         pytest.raises(PipelineError, match=r"lianxi\.db.*已损坏.*改名留存"),
     ):
-        ledger.batch()
+        ledger.batch().sheets["基本信息"]  # sheets are decoded when first used

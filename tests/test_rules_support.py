@@ -70,7 +70,7 @@ UNIT_FORM_KEY = COUNTY_MONTHLY.sheets[0].field_names[0]  # 对接部门
 
 
 def typed(spec: Sheet, rows: list[Row]) -> pd.DataFrame:
-    """Rows as `submissions.current_frames` types them: datetime64 dates, float64 numbers."""
+    """Rows as `submissions.current_sheets` types them: datetime64 dates, float64 numbers."""
     frame = pd.DataFrame(rows, columns=["_file", "_row", *spec.field_names]).astype(
         {"_file": "int64", "_row": "int64"}
     )

@@ -11,25 +11,28 @@ from datetime import date
 
 import pandas as pd
 
-from pipeline.compute import digest
 from pipeline.compute.assessment import CADRE_COLUMNS, MISSING_COLUMNS, Assessment
+from pipeline.compute.figures import DIGESTS, Figures, combine, figures_context, measure_files
 from pipeline.compute.grading import cap_unit, propose, rank
 from pipeline.compute.metrics import Calendar
 from pipeline.compute.pace import pace
 from pipeline.compute.reminders import chase, deadline
 from pipeline.compute.scoring import applicable_rules, score_rules, weighted_scores, with_attributes
 from pipeline.compute.units import all_units, score_units
-from pipeline.compute.violations import Locate, find_violations
+from pipeline.compute.violations import Locate, violations
 from pipeline.outcomes import FileOutcome
 from pipeline.rules.model import Period, RuleSet, Scope
 
-__all__ = ["Assessment", "assess", "follow_up"]
+__all__ = [
+    "Assessment", "Figures", "assess", "combine_figures", "figures_context", "follow_up",
+    "measure", "unit_sheets",
+]  # fmt: skip
 
 
 def assess(
     rule_set: RuleSet, period: Period, year: int, as_of: date,
     cadres: pd.DataFrame, sheets: dict[str, pd.DataFrame], roster: pd.DataFrame | None,
-    *, locate: Locate | None = None,
+    *, locate: Locate | None = None, figures: Figures | None = None,
 ) -> Assessment:  # fmt: skip
     """Assess the current submissions.
 
@@ -37,22 +40,26 @@ def assess(
     post, phone; `sheets` are the ledger's table sheets (typed, with `_file`); `roster` has
     name, unit, category, post, phone and assessed (bool), or is None when no roster was given.
     Both may carry level (职级) and unit_type (单位类别). `sheets` may hold the unit forms' rows
-    (推动情况, with 对接部门); `locate` maps a violating row back to its cell.
+    (推动情况, with 对接部门); `locate` maps a violating row back to its cell. ``figures``, when
+    given, are the cadres' figures measured before (`measure`): `sheets` then need only hold
+    what the unit rules read (`unit_sheets`).
     """
     rules = applicable_rules(rule_set.rules, period, as_of, year)
+    calendar = Calendar(year, as_of)
+    if figures is None:
+        figures = measure_files(rules, cadres, sheets, calendar, locate)
     cadres = with_attributes(_with_roster(cadres, roster, rule_set), roster)
-    results = score_rules(rules, cadres, sheets, period, as_of, year)
-    violations = find_violations(rules, cadres, sheets, results, as_of, year, locate)
+    results = score_rules(rules, cadres, figures, period, calendar)
+    found = violations(rules, figures.breaches, results, cadres)
     unit_rules = applicable_rules(rule_set.rules, period, as_of, year, Scope.UNIT)
     units = all_units(cadres, roster, sheets)
-    unit_results = score_units(unit_rules, cadres, sheets, units, period, Calendar(year, as_of))
+    unit_results = score_units(unit_rules, cadres, sheets, units, period, calendar)
     cadres["score"] = weighted_scores(results).reindex(cadres.index).fillna(1.0)
     cadres["unmet"] = _unmet(results, cadres.index)
     graded = period in rule_set.grading.periods
     cadres = _grade(cadres, results, rule_set, graded)
-    cadres["contact_points"] = digest.contact_points(sheets["基层联系点"], cadres.index)
-    cadres["four_tasks"] = digest.four_tasks(sheets["活动记录"], cadres.index)
-    cadres["research"] = digest.research(sheets["任务清单"], sheets["活动记录"], cadres.index)
+    for column in DIGESTS:
+        cadres[column] = figures.digests[column].reindex(cadres.index)
     cadres = cadres.sort_values(["rank", "unit", "name"], na_position="last", kind="stable")
     results = results.merge(cadres[["submission"]], left_on="_file", right_index=True)
     interview = rule_set.grading.interview
@@ -63,8 +70,30 @@ def assess(
         units=_units(cadres, roster, rule_set, graded),
         interviews=cadres[graded & (cadres["grade"] == interview)][list(CADRE_COLUMNS)].reset_index(drop=True),
         missing=_missing(cadres, roster),
-        unit_rules=unit_rules, unit_results=unit_results, violations=violations,
+        unit_rules=unit_rules, unit_results=unit_results, violations=found,
     )  # fmt: skip
+
+
+def measure(
+    rule_set: RuleSet, period: Period, year: int, as_of: date,
+    cadres: pd.DataFrame, sheets: dict[str, pd.DataFrame], *, locate: Locate | None = None,
+) -> Figures:  # fmt: skip
+    """The figures of ``cadres`` (indexed by file number, with `file`) from their own rows."""
+    rules = applicable_rules(rule_set.rules, period, as_of, year)
+    return measure_files(rules, cadres, sheets, Calendar(year, as_of), locate)
+
+
+def combine_figures(
+    parts: list[Figures], rule_set: RuleSet, period: Period, year: int, as_of: date
+) -> Figures:
+    """Figures measured apart (some kept in the ledger, some new) as if measured together."""
+    return combine(parts, applicable_rules(rule_set.rules, period, as_of, year))
+
+
+def unit_sheets(rule_set: RuleSet, period: Period, year: int, as_of: date) -> set[str]:
+    """The sheets whose rows, of every cadre, the period's unit rules read."""
+    rules = applicable_rules(rule_set.rules, period, as_of, year, Scope.UNIT)
+    return {rule.metric.sheet for rule in rules}
 
 
 def follow_up(

@@ -167,12 +167,28 @@ def _latest(frame: pd.DataFrame, by: list[str], column: str) -> pd.Series:
     return pd.to_numeric(rows[column], errors="coerce").groupby([rows[b] for b in by]).min()
 
 
+def coverage_periods(metric: Metric, calendar: Calendar) -> pd.DataFrame:
+    """The coverage metric's periods inside its window, with their start and end."""
+    assert metric.every is not None  # the loader requires it for coverage
+    return within(calendar_periods(metric.every, calendar.year), calendar.day(metric.since),
+                  calendar.day(metric.until))  # fmt: skip
+
+
+def ended_periods(metric: Metric, calendar: Calendar) -> int | None:
+    """How many of a coverage metric's periods have ended by the as-of date (None: no coverage)."""
+    if metric.kind is not K.COVERAGE:
+        return None
+    return _ended(coverage_periods(metric, calendar), calendar)
+
+
+def _ended(periods: pd.DataFrame, calendar: Calendar) -> int:
+    return int((periods["end"] <= pd.Timestamp(calendar.as_of)).sum())
+
+
 def _coverage(metric: Metric, rows: pd.DataFrame, keys: pd.Index, setting: Setting) -> Measure:
-    calendar, every = setting.calendar, metric.every
-    assert every is not None  # the loader requires it for coverage
-    periods = within(calendar_periods(every, calendar.year), calendar.day(metric.since),
-                     calendar.day(metric.until))  # fmt: skip
-    ended = int((periods["end"] <= pd.Timestamp(calendar.as_of)).sum())
+    calendar = setting.calendar
+    periods = coverage_periods(metric, calendar)
+    ended = _ended(periods, calendar)
     frame = _dated(metric, rows, calendar)
     frame = frame.assign(_period=period_of(frame["_date"], periods))
     figure = aggregate(

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from pipeline.compute.metrics import Calendar, Measure, Setting, measure
+from pipeline.compute.metrics import Calendar, Measure, ended_periods
 from pipeline.rules.model import Bounds, MetricKind, Period, Rule, Scope
+
+if TYPE_CHECKING:
+    from pipeline.compute.figures import Figures
 
 # The cadre attributes a rule may select by, and the `cadres` columns that hold them.
 ATTRIBUTE_COLUMNS = {"干部类别": "category", "职级": "level", "单位类别": "unit_type"}
-POINTS_SHEET, POINT_NAME = "基层联系点", "联系点名称"
 RESULT_FIELDS = ["_file", "rule_id", "title", "unit_label", "actual", "required_min",
                  "required_max", "weight"]  # fmt: skip
 
@@ -76,17 +79,17 @@ def with_attributes(cadres: pd.DataFrame, roster: pd.DataFrame | None) -> pd.Dat
 
 
 def score_rules(
-    rules: tuple[Rule, ...], cadres: pd.DataFrame, sheets: dict[str, pd.DataFrame],
-    period: Period, as_of: date, year: int,
+    rules: tuple[Rule, ...], cadres: pd.DataFrame, figures: Figures, period: Period,
+    calendar: Calendar,
 ) -> pd.DataFrame:  # fmt: skip
     """One row per cadre (indexed by `_file` in `cadres`) and rule that applies to them."""
-    calendar = Calendar(year, as_of)
-    setting = Setting(calendar, points=_points(sheets, cadres.index))
     who = attributes(cadres)
     parts = []
     for rule in rules:
-        rows = sheets[rule.metric.sheet].assign(_key=lambda f: f["_file"])
-        measured = measure(rule.metric, rows, cadres.index, setting)
+        measured = Measure(
+            figures.actual(rule).reindex(cadres.index), figures.high(rule).reindex(cadres.index),
+            ended_periods(rule.metric, calendar),
+        )
         low, high, applies = cadre_bounds(
             rule, who, measured, rule_fraction(rule, period, calendar)
         )
@@ -127,14 +130,6 @@ def scaled(minimum: float | None, fraction: float) -> float:
     if minimum is None:
         return np.nan
     return math.ceil(minimum * fraction - 1e-9) if fraction < 1 else minimum
-
-
-def _points(sheets: dict[str, pd.DataFrame], files: pd.Index) -> pd.DataFrame:
-    points = sheets.get(POINTS_SHEET)
-    if points is None:
-        return pd.DataFrame(columns=["_key", "_point"])
-    points = points[points["_file"].isin(files)]
-    return pd.DataFrame({"_key": points["_file"], "_point": points[POINT_NAME]})
 
 
 def attain(results: pd.DataFrame) -> pd.DataFrame:

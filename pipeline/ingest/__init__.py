@@ -6,7 +6,7 @@ Each frame row carries `_file` (the file's number in the batch) and `_row` (its 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -18,19 +18,77 @@ from pipeline.ingest.worker import WorkerLimits
 from pipeline.problems import Location, Problem
 
 FILE_COLUMNS = ("display", "path", "sha256", "size", "mtime", "template_id")
+FIELDS = {spec.name: spec.field_names for spec in SHEETS}
+
+
+class Sheets(Mapping[str, pd.DataFrame]):
+    """Each sheet kind's rows, stacked from its segments the first time the sheet is asked for.
+
+    A rerun at a province's scale needs the rows of a few new files only: `of` decodes just the
+    segments that hold them, and a sheet nobody asks for is never decoded.
+    """
+
+    def __init__(
+        self, segments: Iterable[tuple[str, bytes]], number: Mapping[str, int],
+        explain: Callable[[ValueError], Exception] | None = None,
+    ) -> None:  # fmt: skip
+        self._blobs: dict[str, list[bytes]] = {name: [] for name in FIELDS}
+        for sheet, blob in segments:
+            self._blobs[sheet].append(blob)
+        self._number, self._explain = dict(number), explain
+        self._frames: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._frames:
+            self._frames[name] = self._stack(self._blobs[name], self._number, name)
+        return self._frames[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._blobs)
+
+    def __len__(self) -> int:
+        return len(self._blobs)
+
+    def of(self, name: str, numbers: Collection[int]) -> pd.DataFrame:
+        """The rows of the files numbered ``numbers`` only, in file order."""
+        if name in self._frames:
+            return rows_of(self._frames[name], numbers)
+        wanted = set(numbers)
+        number = {key: n for key, n in self._number.items() if n in wanted}
+        return self._stack(self._blobs[name], number, name)
+
+    def _stack(self, blobs: Sequence[bytes], number: dict[str, int], name: str) -> pd.DataFrame:
+        try:
+            return segment.stack(blobs, number, FIELDS[name])
+        except ValueError as exc:  # a segment that does not decode: its blob was damaged
+            if self._explain is None:
+                raise
+            raise self._explain(exc) from None
+
+
+def rows_of(frame: pd.DataFrame, numbers: Collection[int]) -> pd.DataFrame:
+    """The rows of ``frame`` whose `_file` is in ``numbers`` (``frame`` itself when all are)."""
+    chosen = frame["_file"].isin(numbers).to_numpy()
+    return frame if chosen.all() else frame[chosen]
 
 
 @dataclass
 class Batch:
     files: pd.DataFrame  # index: file number; FILE_COLUMNS
-    sheets: dict[str, pd.DataFrame]  # sheet name -> _file, _row and the spec's fields, typed
+    sheets: Mapping[str, pd.DataFrame]  # sheet name -> _file, _row and the spec's fields, typed
     anchors: dict[str, dict[int, dict[str, str]]]  # sheet -> file -> field -> column or cell
     problems: list[Problem] = field(default_factory=list)
+
+    def rows(self, sheet: str, numbers: Collection[int]) -> pd.DataFrame:
+        """One sheet kind's rows of the files numbered ``numbers``, without decoding the rest."""
+        if isinstance(self.sheets, Sheets):
+            return self.sheets.of(sheet, numbers)
+        return rows_of(self.sheets[sheet], numbers)
 
     def subset(self, numbers: list[int]) -> Batch:
         """The same batch for some of its files only (numbers and anchors unchanged)."""
         files = self.files.loc[numbers]
-        sheets = {name: frame[frame["_file"].isin(numbers)] for name, frame in self.sheets.items()}
+        sheets = {name: self.rows(name, numbers) for name in self.sheets}
         displays = set(files["display"])
         problems = [p for p in self.problems if p.location.file in displays]
         return Batch(files, sheets, self.anchors, problems)
@@ -90,9 +148,6 @@ def assemble(received: Received) -> Batch:
     for n, read in enumerate(reads):
         for sheet, fields in read.anchors.items():
             anchors[sheet][n] = fields
-    sheets = {
-        spec.name: segment.stack([b for s, b in segments if s == spec.name], number, spec.field_names)
-        for spec in SHEETS
-    }
+    sheets = Sheets(segments, number)
     problems = [p for r in reads for p in r.parsed.problems]
     return Batch(files, sheets, anchors, problems)

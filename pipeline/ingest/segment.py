@@ -50,7 +50,8 @@ def decode(blob: bytes, number: dict[str, int]) -> pd.DataFrame:
     keep = files >= 0
     frame = pd.DataFrame({FILE: files[keep], ROW: arrays["rows"][keep]})
     for n, name in enumerate(fields):  # object Series: pandas would infer str and NaN
-        frame[name] = pd.Series(_decode_column(arrays, f"{n}.", len(keep))[keep], dtype=object)
+        values = _decode_column(arrays, f"{n}.", len(keep))[keep] if keep.any() else []
+        frame[name] = pd.Series(values, dtype=object)
     return frame
 
 

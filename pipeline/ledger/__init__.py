@@ -11,10 +11,11 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 
+from pipeline.compute.figures import Figures
 from pipeline.errors import PipelineError
 from pipeline.ingest import Batch, Received
 from pipeline.ledger import batch as batches
-from pipeline.ledger import history, records
+from pipeline.ledger import figures, history, records
 from pipeline.ledger.archive import Arrival
 from pipeline.ledger.checkpoint import checkpoint
 from pipeline.ledger.history import Version
@@ -76,13 +77,17 @@ class Ledger:
     def batch(self) -> Batch:
         """Every file not withdrawn, rebuilt as `ingest` read it."""
         try:
-            return batches.load_batch(self.store.db, self.state)
-        except ValueError as exc:  # a segment that does not decode: the file was damaged
-            raise PipelineError(
-                f"账本 {self.store.path} 中保存的表格数据已损坏（{exc}）：请用备份恢复 state 文件夹；"
-                "没有备份时，将 state 文件夹改名留存（如 state-损坏），"
-                "把 inbox/已处理 中的文件放回收件箱后重新运行"
-            ) from None
+            return batches.load_batch(self.store.db, self.state, explain=self._damaged)
+        except ValueError as exc:
+            raise self._damaged(exc) from None
+
+    def _damaged(self, exc: ValueError) -> PipelineError:
+        """A stored segment that does not decode: the ledger file was damaged."""
+        return PipelineError(
+            f"账本 {self.store.path} 中保存的表格数据已损坏（{exc}）：请用备份恢复 state 文件夹；"
+            "没有备份时，将 state 文件夹改名留存（如 state-损坏），"
+            "把 inbox/已处理 中的文件放回收件箱后重新运行"
+        )
 
     def checked(self, context: str, batch: Batch) -> dict[str, list[Problem]]:
         """The validation problems of the files of ``batch`` already checked under ``context``."""
@@ -93,6 +98,17 @@ class Ledger:
     ) -> None:
         with self.store.transaction() as db:
             batches.store_checked(db, context, batch, problems)
+
+    def figures(self, context: str, batch: Batch, numbers: Iterable[int]) -> Figures:
+        """The figures kept under ``context`` of the batch's files numbered ``numbers``."""
+        shas = batch.files["sha256"]
+        return figures.load_figures(self.store.db, context, {str(shas[n]): int(n) for n in numbers})
+
+    def record_figures(self, context: str, batch: Batch, measured: Figures) -> None:
+        """Keep ``measured`` (the batch's files) under ``context``, in place of any other's."""
+        shas = {int(n): str(batch.files.at[n, "sha256"]) for n in measured.files}
+        with self.store.transaction() as db:
+            figures.store_figures(db, context, measured, shas)
 
     def record_outcomes(self, outcomes: Iterable[FileOutcome]) -> None:
         with self.store.transaction() as db:

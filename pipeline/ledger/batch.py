@@ -2,7 +2,7 @@
 
 `load_batch` rebuilds, from the tables alone, the `Batch` that `ingest` made when the files were
 read, so validation and every output can be redone without opening a workbook again. The rows
-of the files one run read are kept as one segment per sheet kind (`pipeline.ledger.segment`).
+of the files one run read are kept as one segment per sheet kind (`pipeline.ingest.segment`).
 """
 
 from __future__ import annotations
@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
 
-from pipeline.forms.spec import Sheet
-from pipeline.ingest import FILE_COLUMNS, SHEETS, Batch, Received, segment
+from pipeline.ingest import FILE_COLUMNS, SHEETS, Batch, Received, Sheets
 from pipeline.ledger.archive import Arrival
 from pipeline.problems import Location, Problem
 
@@ -56,8 +55,14 @@ def store_problems(
     db.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def load_batch(db: sqlite3.Connection, state: Path) -> Batch:
-    """The batch of every file in the ledger that is not withdrawn, as `ingest` would make it."""
+def load_batch(
+    db: sqlite3.Connection, state: Path, explain: Callable[[ValueError], Exception] | None = None
+) -> Batch:
+    """The batch of every file in the ledger that is not withdrawn, as `ingest` would make it.
+
+    Its sheets are decoded when first used (`pipeline.ingest.Sheets`); a segment that does not
+    decode raises what ``explain`` makes of its ValueError.
+    """
     found = db.execute(
         "SELECT display, archive, sha256, size, mtime, template_id, anchors FROM files"
         " WHERE status != 'withdrawn'"
@@ -72,7 +77,8 @@ def load_batch(db: sqlite3.Connection, state: Path) -> Batch:
     for n, row in enumerate(found):
         for sheet, fields in json.loads(row[6]).items():
             anchors.setdefault(sheet, {})[n] = fields
-    sheets = {spec.name: _frame(db, spec, number) for spec in SHEETS}
+    segments = db.execute("SELECT sheet, data FROM segments ORDER BY id").fetchall()
+    sheets = Sheets(segments, number, explain)
     by_sha = {str(sha): n for n, sha in enumerate(files["sha256"])}
     return Batch(files, sheets, anchors, load_problems(db, "read", by_sha, list(files["display"])))
 
@@ -92,12 +98,6 @@ def load_problems(
         if sha in number
     ]  # fmt: skip
     return [problem for _, problem in sorted(located, key=lambda pair: pair[0])]
-
-
-def _frame(db: sqlite3.Connection, spec: Sheet, number: dict[str, int]) -> pd.DataFrame:
-    query = "SELECT data FROM segments WHERE sheet = ? ORDER BY id"
-    blobs = [blob for (blob,) in db.execute(query, (spec.name,))]
-    return segment.stack(blobs, number, spec.field_names)
 
 
 def load_checked(db: sqlite3.Connection, context: str, batch: Batch) -> dict[str, list[Problem]]:

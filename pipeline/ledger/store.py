@@ -67,6 +67,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (sha256, stage, seq)
         )""",
     ),
+    (
+        """CREATE TABLE figures (
+            id INTEGER PRIMARY KEY,
+            context TEXT NOT NULL,         -- what they were measured under
+                                           -- (pipeline.compute.figures_context)
+            part TEXT NOT NULL CHECK (part IN ('measures', 'digests', 'breaches')),
+            data BLOB NOT NULL             -- a segment naming its files by sha256
+        )""",
+    ),
 )
 
 

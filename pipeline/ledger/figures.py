@@ -1,0 +1,59 @@
+"""The cadres' figures kept between runs, so that a rerun measures only the files it has not.
+
+Figures depend on a file's rows and on what they were measured under (the rules, period, year
+and as-of date: `pipeline.compute.figures_context`); only the latest context's are kept. Each
+part is stored as a segment (`pipeline.ingest.segment`) naming its files by content hash.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from pipeline.compute.figures import Figures, conform
+from pipeline.ingest import segment
+
+PARTS = ("measures", "digests", "breaches")
+
+
+def store_figures(
+    db: sqlite3.Connection, context: str, figures: Figures, shas: Mapping[int, str]
+) -> None:
+    """Keep ``figures`` (files numbered as in ``shas``) under ``context``, and drop any other's."""
+    db.execute("DELETE FROM figures WHERE context != ?", (context,))
+    files = list(figures.files)
+    if not files:
+        return
+    position = {number: n for n, number in enumerate(files)}
+    keys = [shas[number] for number in files]
+    for part, frame in zip(PARTS, _frames(figures), strict=True):
+        fields = [c for c in frame.columns if c not in (segment.FILE, segment.ROW)]
+        frame = frame.assign(_file=frame[segment.FILE].map(position))
+        db.execute(
+            "INSERT INTO figures (context, part, data) VALUES (?, ?, ?)",
+            (context, part, segment.encode(frame, keys, fields)),
+        )
+
+
+def load_figures(db: sqlite3.Connection, context: str, number: Mapping[str, int]) -> Figures:
+    """The figures kept under ``context`` of the files in ``number`` (sha256 → file number)."""
+    parts = {}
+    for part in PARTS:
+        query = "SELECT data FROM figures WHERE context = ? AND part = ? ORDER BY id"
+        blobs = [blob for (blob,) in db.execute(query, (context, part))]
+        frames = [segment.decode(blob, dict(number)) for blob in blobs]
+        parts[part] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+            {segment.FILE: np.array([], dtype=np.int64), segment.ROW: np.array([], dtype=np.int64)}
+        )
+    measures, digests = (parts[p].set_index(segment.FILE).drop(columns=segment.ROW) for p in PARTS[:2])
+    return conform(measures, digests, parts["breaches"])
+
+
+def _frames(figures: Figures) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    def by_file(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.rename_axis(segment.FILE).reset_index().assign(_row=0)
+
+    return by_file(figures.measures), by_file(figures.digests), figures.breaches
