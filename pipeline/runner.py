@@ -40,7 +40,7 @@ from pipeline.submissions import (
 )
 from pipeline.timings import stage
 from pipeline.validate import check_context, validate
-from pipeline.write import write_outputs
+from pipeline.write import Outputs
 from pipeline.write.annotate import Source
 from pipeline.write.files import discard_temporaries
 
@@ -158,22 +158,23 @@ def _assess_and_write(
 ) -> RunResult:
     batch, outcomes, roster, current = settled
     period, year, as_of = options.run_period, options.run_year, options.as_of
-    with stage("assess"):
-        cadres = current_cadres(batch, current)
-        figures = _figures(options, rule_set, ledger, batch, cadres)
-        sheets = current_sheets(batch, current, only=unit_sheets(rule_set, period, year, as_of))
-        sheets |= unit_forms(batch, outcomes)
-        assessment = assess(
-            rule_set, period, year, as_of, cadres, sheets, roster, locate=batch.locate,
-            figures=figures,
-        )  # fmt: skip
-        assessment = follow_up(assessment, outcomes, roster)
-    out_dir = options.workspace / "outbox" / f"{options.run_year}-{options.run_period.value}"
+    out_dir = options.workspace / "outbox" / f"{year}-{period.value}"
     discard_temporaries(out_dir)
-    outputs = write_outputs(
-        assessment, outcomes, out_dir, run_info=_run_info(options, outcomes, assessment, skipped),
-        sources=workbook_sources(batch),
-    )  # fmt: skip
+    with Outputs(out_dir, outcomes, cadres=len(current)) as writer:
+        with stage("assess"):
+            cadres = current_cadres(batch, current)
+            figures = _figures(options, rule_set, ledger, batch, cadres)
+            sheets = current_sheets(batch, current, only=unit_sheets(rule_set, period, year, as_of))
+            sheets |= unit_forms(batch, outcomes)
+            assessment = assess(
+                rule_set, period, year, as_of, cadres, sheets, roster, locate=batch.locate,
+                figures=figures,
+            )  # fmt: skip
+            assessment = follow_up(assessment, outcomes, roster)
+        outputs = writer.finish(
+            assessment, run_info=_run_info(options, outcomes, assessment, skipped),
+            sources=workbook_sources(batch, {o.file for o in outcomes if o.needs_receipt}),
+        )  # fmt: skip
     return RunResult(out_dir, outputs, outcomes, assessment, skipped)
 
 
@@ -194,9 +195,10 @@ def _figures(
     return combine_figures([kept, fresh], rule_set, period, year, as_of)
 
 
-def workbook_sources(batch: Batch) -> dict[str, Source]:
-    """Each recognised file's path as read and its fields' anchors, for the 批注回执."""
-    files = batch.files
+def workbook_sources(batch: Batch, displays: set[str]) -> dict[str, Source]:
+    """The path as read and the fields' anchors of each recognised file of ``displays``, for
+    the 批注回执 (only files that get a receipt can come back annotated)."""
+    files = batch.files[batch.files["display"].isin(displays)]
     return {
         str(display): Source(
             Path(str(path)), template_id,

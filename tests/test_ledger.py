@@ -168,6 +168,11 @@ def test_a_segment_keeps_every_kind_of_value_and_drops_files_not_asked_for() -> 
     only_b = segment.decode(blob, {"b" * 64: 0})
     assert list(only_b["_row"]) == [3, 5, 7, 9]
     assert only_b["日期"].iloc[0] == 3.0 and only_b["日期"].iloc[1] is pd.NaT
+    assert list(only_b["日期"].iloc[[0, 2, 3]]) == [3.0, "", "三月"]
+    only_a = segment.decode(blob, {"a" * 64: 7})  # every kind, each from its own array
+    assert list(only_a["_file"]) == [7] * 4 and list(only_a["_row"]) == [2, 4, 6, 8]
+    assert only_a["日期"].iloc[0] is None and list(only_a["日期"].iloc[1:]) == values[2::2][:3]
+    assert [type(v) for v in only_a["日期"]] == [type(v) for v in values[::2]]
 
 
 # --- versions across runs -------------------------------------------------------------------

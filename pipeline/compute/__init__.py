@@ -144,11 +144,16 @@ def _grade(
     if not graded:
         return cadres
     cadres.loc[assessed, "proposed"] = propose(cadres.loc[assessed, "score"], rule_set.grading)
+    ranks, capped = [], []
     for _, members in cadres[assessed].groupby("unit"):
         unit_keys = keys.loc[members.index]
-        cadres.loc[members.index, "unit_rank"] = rank(unit_keys)
-        capped = cap_unit(unit_keys, members["proposed"], rule_set.grading)
-        cadres.loc[members.index, ["grade", "tie_flag", "note"]] = capped
+        ranks.append(rank(unit_keys))
+        capped.append(cap_unit(unit_keys, members["proposed"], rule_set.grading))
+    if capped:  # set once for all units: ten thousand cadres in a hundred units
+        cadres["unit_rank"] = pd.concat(ranks).reindex(cadres.index).astype("Int64")
+        graded_now = pd.concat(capped)
+        for column in ("grade", "tie_flag", "note"):
+            cadres.loc[graded_now.index, column] = graded_now[column]
     cadres.loc[~assessed, "note"] = "不参加考核"
     return cadres
 

@@ -33,9 +33,9 @@ def cap_unit(keys: pd.DataFrame, proposed: pd.Series, grading: Grading) -> pd.Da
     like `proposed`. Returns columns grade, tie_flag, note.
     """
     order = keys.sort_values(list(keys.columns), ascending=False, kind="stable").index
-    grade = proposed.copy()
-    tie_flag = pd.Series(False, index=proposed.index)
-    note = pd.Series("", index=proposed.index)
+    grade = proposed.to_dict()
+    tie_flag = dict.fromkeys(proposed.index, False)
+    note = dict.fromkeys(proposed.index, "")
     grades = list(grading.grades)
     for capped, share in grading.caps:
         allowed = math.floor(share * len(keys) + 1e-9)
@@ -48,7 +48,12 @@ def cap_unit(keys: pd.DataFrame, proposed: pd.Series, grading: Grading) -> pd.Da
             grade[i] = lower
             note[i] = _note(capped, lower, allowed, len(keys), i in tied)
             tie_flag[i] = tie_flag[i] or i in tied
-    return pd.DataFrame({"grade": grade, "tie_flag": tie_flag, "note": note})
+    index = proposed.index
+    return pd.DataFrame(
+        {"grade": [grade[i] for i in index], "tie_flag": [tie_flag[i] for i in index],
+         "note": [note[i] for i in index]},
+        index=index,
+    )  # fmt: skip
 
 
 def _kept_and_tied(holders: list, allowed: int, keys: pd.DataFrame) -> tuple[int, set]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from pipeline.compute.assessment import PACE_COLUMNS, Assessment
@@ -26,12 +27,21 @@ def pace(assessment: Assessment) -> pd.DataFrame:
     results = assessment.results[assessment.results["rule_id"].isin(rules)]
     cadres = assessment.cadres.set_index("submission")[["file", "unit", "name", "category"]]
     frame = results.join(cadres, on="submission")
-    rows = [_row(rules[str(r["rule_id"])], r, factor, end) for r in frame.to_dict("records")]
-    behind = pd.DataFrame([r for r in rows if r is not None], columns=list(PACE_COLUMNS))
+    minima = {
+        (rule_id, category): _minimum(rules[rule_id], category)
+        for rule_id, category in set(zip(frame["rule_id"], frame["category"].astype(str)))
+    }
+    minimum = [minima[key] for key in zip(frame["rule_id"], frame["category"].astype(str))]
+    step = frame["rule_id"].map({rule_id: _step(rule) for rule_id, rule in rules.items()})
+    projected = np.floor(frame["actual"].astype(float) * factor / step + 1e-9) * step
+    frame = frame.assign(required=minimum, projected=projected)
+    behind = frame[frame["projected"] < frame["required"]]
+    rows = [_row(rules[str(r["rule_id"])], r, end) for r in behind.to_dict("records")]
+    found = pd.DataFrame(rows, columns=list(PACE_COLUMNS))
     order = {rule_id: n for n, rule_id in enumerate(rules)}
-    behind["_order"] = behind["rule_id"].map(order)
-    behind = behind.sort_values(["unit", "name", "_order"], kind="stable")
-    return behind.drop(columns="_order").reset_index(drop=True)
+    found["_order"] = found["rule_id"].map(order)
+    found = found.sort_values(["unit", "name", "_order"], kind="stable")
+    return found.drop(columns="_order").reset_index(drop=True)
 
 
 def projection_factor(as_of: date, end: date) -> float:
@@ -41,21 +51,19 @@ def projection_factor(as_of: date, end: date) -> float:
     return ((end - start).days + 1) / max(elapsed, 1)
 
 
-def _row(rule: Rule, result: dict, factor: float, end: date) -> list[object] | None:
-    if rule.required is None:
-        return None
-    bounds = rule.required.for_value(str(result["category"]))
-    if bounds is None or bounds.minimum is None:
-        return None
-    step = _step(rule)
-    projected = math.floor(float(result["actual"]) * factor / step + 1e-9) * step
-    if projected >= bounds.minimum:
-        return None
-    short = bounds.minimum - projected
+def _minimum(rule: Rule, category: str) -> float:
+    """The yearly minimum for a cadre of ``category`` (NaN: none to project against)."""
+    bounds = rule.required.for_value(category) if rule.required is not None else None
+    return math.nan if bounds is None or bounds.minimum is None else bounds.minimum
+
+
+def _row(rule: Rule, result: dict, end: date) -> list[object]:
+    projected, required = float(result["projected"]), float(result["required"])
+    short = required - projected
     message = (f"{rule.title}：按当前进度，年底（{end.month}月{end.day}日）预计 "
-               f"{_n(projected)}/{_n(bounds.minimum)} {rule.unit}，差 {_n(short)} {rule.unit}")  # fmt: skip
+               f"{_n(projected)}/{_n(required)} {rule.unit}，差 {_n(short)} {rule.unit}")  # fmt: skip
     return [result["file"], result["unit"], result["name"], rule.id, rule.title, rule.unit,
-            float(result["actual"]), bounds.minimum, projected, short, message]  # fmt: skip
+            float(result["actual"]), required, projected, short, message]  # fmt: skip
 
 
 def _step(rule: Rule) -> float:

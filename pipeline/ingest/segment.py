@@ -49,9 +49,9 @@ def decode(blob: bytes, number: dict[str, int]) -> pd.DataFrame:
     files = renumber[arrays["files"]] if len(keys) else arrays["files"]
     keep = files >= 0
     frame = pd.DataFrame({FILE: files[keep], ROW: arrays["rows"][keep]})
+    chosen = None if keep.all() else keep  # decode only the kept rows' values
     for n, name in enumerate(fields):  # object Series: pandas would infer str and NaN
-        values = _decode_column(arrays, f"{n}.", len(keep))[keep] if keep.any() else []
-        frame[name] = pd.Series(values, dtype=object)
+        frame[name] = pd.Series(_decode_column(arrays, f"{n}.", chosen), dtype=object)
     return frame
 
 
@@ -89,11 +89,23 @@ def _encode_column(values: pd.Series) -> dict[str, np.ndarray]:
     }
 
 
-def _decode_column(arrays: dict[str, np.ndarray], prefix: str, length: int) -> np.ndarray:
-    kinds = arrays[prefix + "kinds"]
-    out = np.full(length, None, dtype=object)
-    out[kinds == FLOAT] = arrays[prefix + "floats"].tolist()
-    stamps = arrays[prefix + "stamps"]
+def _decode_column(
+    arrays: dict[str, np.ndarray], prefix: str, keep: np.ndarray | None = None
+) -> np.ndarray:
+    """One column's values, of the rows ``keep`` marks (all rows when None)."""
+    every = arrays[prefix + "kinds"]
+    kinds = every if keep is None else every[keep]
+    out = np.full(len(kinds), None, dtype=object)
+
+    def kept(kind: int, values: np.ndarray) -> np.ndarray:
+        """``values`` (one per row of that kind) of the kept rows of that kind."""
+        if keep is None:
+            return values
+        of_kind = every == kind
+        return values[(np.cumsum(of_kind) - 1)[keep & of_kind]]
+
+    out[kinds == FLOAT] = kept(FLOAT, arrays[prefix + "floats"]).tolist()
+    stamps = kept(STAMP, arrays[prefix + "stamps"])
     if len(stamps):  # one Timestamp object per distinct day, as normalisation makes them
         codes, days = pd.factorize(stamps)
         shared = np.array(list(pd.to_datetime(days, unit="ns")), dtype=object)
@@ -101,7 +113,7 @@ def _decode_column(arrays: dict[str, np.ndarray], prefix: str, length: int) -> n
     out[kinds == NAT] = pd.NaT
     distinct = np.array(_texts(arrays[prefix + "distinct"]), dtype=object)
     if len(distinct):
-        out[kinds == TEXT] = distinct[arrays[prefix + "codes"]]
+        out[kinds == TEXT] = distinct[kept(TEXT, arrays[prefix + "codes"])]
     return out
 
 

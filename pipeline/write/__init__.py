@@ -22,6 +22,7 @@ from pipeline.write.summary import write_summary
 
 __all__ = [
     "RANKING",
+    "Outputs",
     "RECEIPTS_DIR",
     "RECEIPT_INDEX",
     "RUN_INFO",
@@ -39,6 +40,48 @@ RECEIPTS_DIR, REMINDERS_DIR, BRIEFING = "回执", "催交", "通报.html"
 SIDE_PROCESS_CADRES = 2000  # from this many cadres 排名 is written in a process of its own
 
 
+class Outputs:
+    """The write stage of one output folder, begun before compute ends.
+
+    Beginning it starts the process that writes 回执清单 (it needs only the outcomes) and then
+    排名, so that the process's start-up and the index overlap the assessment; `finish`
+    writes the rest here. Use as a context manager.
+    """
+
+    def __init__(self, out_dir: Path, outcomes: list[FileOutcome], *, cadres: int) -> None:
+        self.out_dir, self.outcomes = out_dir, outcomes
+        self._side = _side(cadres)
+        self._index = self._side.submit(write_receipt_index, outcomes, out_dir / RECEIPT_INDEX)
+
+    def __enter__(self) -> Outputs:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._side.shutdown(cancel_futures=True)
+
+    def finish(
+        self, assessment: Assessment, *, run_info: dict[str, object], filing_unit: str = "",
+        sources: Mapping[str, Source] | None = None,
+    ) -> list[Path]:  # fmt: skip
+        """Write every other output and return all the paths written (see `write_outputs`)."""
+        out_dir, outcomes = self.out_dir, self.outcomes
+        notes = pace_notes(assessment)
+        with stage("write"), ThreadPoolExecutor(1) as background:
+            # the 批注回执 are made in child processes, 排名 in the side process: this one
+            # writes the rest
+            receipts = background.submit(
+                write_receipts, outcomes, out_dir / RECEIPTS_DIR, sources=sources, notes=notes
+            )
+            ranking = self._side.submit(write_ranking, assessment, out_dir / RANKING)
+            summary = write_summary(assessment, out_dir / SUMMARY, filing_unit=filing_unit)
+            reminders = write_reminders(assessment, out_dir / REMINDERS_DIR)
+            briefing = write_briefing(assessment, out_dir / BRIEFING)
+            written = receipts.result()
+            index, ranked = self._index.result(), ranking.result()
+        run = write_run_info(run_info, out_dir / RUN_INFO)
+        return [summary, ranked, briefing, *written, *reminders, index, run]
+
+
 def write_outputs(
     assessment: Assessment,
     outcomes: list[FileOutcome],
@@ -54,26 +97,15 @@ def write_outputs(
     counts says the other files are complete. ``sources`` are the submitted workbooks, by
     display path, that come back annotated (批注回执) when they have problems.
     """
-    notes = pace_notes(assessment)
-    with stage("write"), ThreadPoolExecutor(1) as background, _side(assessment) as side:
-        # the 批注回执 are made in child processes, 排名 beside them: this process writes the rest
-        receipts = background.submit(
-            write_receipts, outcomes, out_dir / RECEIPTS_DIR, sources=sources, notes=notes
+    with Outputs(out_dir, outcomes, cadres=len(assessment.cadres)) as outputs:
+        return outputs.finish(
+            assessment, run_info=run_info, filing_unit=filing_unit, sources=sources
         )
-        ranking = side.submit(write_ranking, assessment, out_dir / RANKING)
-        index = write_receipt_index(outcomes, out_dir / RECEIPT_INDEX)
-        summary = write_summary(assessment, out_dir / SUMMARY, filing_unit=filing_unit)
-        reminders = write_reminders(assessment, out_dir / REMINDERS_DIR)
-        briefing = write_briefing(assessment, out_dir / BRIEFING)
-        written = receipts.result()
-        ranked = ranking.result()
-    run = write_run_info(run_info, out_dir / RUN_INFO)
-    return [summary, ranked, briefing, *written, *reminders, index, run]
 
 
-def _side(assessment: Assessment) -> Executor:
-    """A process for 排名 when the assessment is large enough to repay starting one."""
-    if len(assessment.cadres) >= SIDE_PROCESS_CADRES:
+def _side(cadres: int) -> Executor:
+    """A process for 回执清单 and 排名 when the run is large enough to repay starting one."""
+    if cadres >= SIDE_PROCESS_CADRES:
         return ProcessPoolExecutor(1, get_context("spawn"))
     return ThreadPoolExecutor(1)
 

@@ -113,13 +113,15 @@ def receipt_names(outcomes: Sequence[FileOutcome]) -> list[str]:
     plain = [receipt_name(o).lower() for o in outcomes]  # file systems may ignore case
     shared = Counter(plain)
     names: list[str] = []
+    taken: set[str] = set()
     for outcome, key in zip(outcomes, plain, strict=True):
         name, n = receipt_name(outcome, distinct=shared[key] > 1), 1
-        while name.lower() in {m.lower() for m in names}:  # the same bytes submitted twice
+        while name.lower() in taken:  # the same bytes submitted twice
             n += 1
             stem = receipt_name(outcome, distinct=True).removesuffix(RECEIPT_SUFFIX)
             name = f"{stem}-{n}{RECEIPT_SUFFIX}"
         names.append(name)
+        taken.add(name.lower())
     return names
 
 

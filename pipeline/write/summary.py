@@ -42,15 +42,18 @@ def write_summary(assessment: Assessment, path: Path, *, filing_unit: str = "") 
     The 全部 sheet carries ``filing_unit`` in its 填报单位 line; each unit's sheet its own unit.
     """
     created = datetime.combine(assessment.as_of, time())
-    cadres = assessment.cadres
+    cadres = records(assessment.cadres)
     units = _units(assessment)
+    by_unit: dict[str, list[dict[str, object]]] = {unit: [] for unit in units}
+    for cadre in cadres:
+        if not pd.isna(cadre["unit"]):
+            by_unit[str(cadre["unit"])].append(cadre)
     with atomic_workbook(path, created=created, title=TITLE) as workbook:
         formats = Formats.add_to(workbook)
         sheet = workbook.add_worksheet(ALL_SHEET)
         _write_sheet(sheet, formats, assessment, cadres, filing_unit, with_unit=True)
         for unit, name in zip(units, sheet_names(units, taken=[ALL_SHEET]), strict=True):
-            mine = cadres[cadres["unit"] == unit]
-            _write_sheet(workbook.add_worksheet(name), formats, assessment, mine, unit)
+            _write_sheet(workbook.add_worksheet(name), formats, assessment, by_unit[unit], unit)
     return path
 
 
@@ -69,7 +72,7 @@ def _write_sheet(
     ws: Worksheet,
     formats: Formats,
     assessment: Assessment,
-    cadres: pd.DataFrame,
+    cadres: list[dict[str, object]],
     unit: str,
     *,
     with_unit: bool = False,
@@ -79,7 +82,7 @@ def _write_sheet(
     ws.set_row(TITLE_ROW, 30)
     merged_line(ws, TITLE_ROW, last_col, TITLE, formats.title)
     merged_line(ws, FILING_ROW, last_col, filing_line(unit, assessment), formats.line)
-    rows = [_row(record, columns, assessment.graded) for record in records(cadres)]
+    rows = [_row(record, columns, assessment.graded) for record in cadres]
     end = write_table(ws, HEADER_ROW, [c[0] for c in columns], rows, formats,
                       [formats.wrap] * len(columns))  # fmt: skip
     ws.set_row(end, 36)

@@ -268,7 +268,11 @@ def sheet_names(names: Iterable[str], taken: Iterable[str] = ()) -> list[str]:
 
 def records(frame: pd.DataFrame) -> list[dict[str, object]]:
     """A frame's rows as dicts keyed by column name."""
-    return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+    columns = [str(c) for c in frame.columns]
+    if not columns:
+        return [{} for _ in range(len(frame))]
+    values = (frame.iloc[:, n].tolist() for n in range(len(columns)))  # Python scalars
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def _is_blank(value: object) -> bool:
@@ -278,6 +282,10 @@ def _is_blank(value: object) -> bool:
 
 
 def _width(value: object) -> float:
+    if type(value) is str:  # the common cases first, as in `write_value`
+        return text_width(value) if value else 0
+    if type(value) is float:
+        return len(f"{value:.2f}") if math.isfinite(value) else 0
     if isinstance(value, Cell):
         value = value.value
     if _is_blank(value):
@@ -290,5 +298,7 @@ def _width(value: object) -> float:
 @lru_cache(maxsize=1 << 16)  # a column of ten thousand rows holds a few hundred distinct texts
 def text_width(text: str) -> int:
     """The widest line of ``text`` in character cells (CJK characters count double)."""
+    if text.isascii():
+        return max(len(line) for line in text.split("\n"))
     return max(sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in ln)
                for ln in text.split("\n"))  # fmt: skip
