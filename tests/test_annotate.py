@@ -23,7 +23,7 @@ from pipeline.demo.fill import fill_ledger
 from pipeline.forms.spec import ACTIVITIES
 from pipeline.rules.model import Period
 from pipeline.runner import RunOptions, RunResult, run
-from pipeline.write.annotate import LIST_SHEET
+from pipeline.write.marking import LIST_SHEET
 
 YEAR, UNIT = 2026, "渭滨区团委"
 SHEET = ACTIVITIES.name

@@ -23,7 +23,6 @@ from openpyxl import load_workbook
 from test_rules_workbooks import guangdong_2019_inbox
 
 import pipeline.runner
-
 from pipeline.demo.fill import fill_ledger
 from pipeline.problems import Location, Problem
 from pipeline.rules.model import Period

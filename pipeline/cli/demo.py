@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from pipeline.cli.run import execute
-from pipeline.demo.generator import make_demo_inbox
 from pipeline.errors import PipelineError
 from pipeline.rules.model import Period
 from pipeline.runner import RunOptions
@@ -33,6 +32,8 @@ def demo(directory: Path) -> None:
         )
     for sub in ("inbox", "outbox", "state"):
         (directory / sub).mkdir(parents=True, exist_ok=True)
+    from pipeline.demo.generator import make_demo_inbox  # openpyxl: only for `lianxi demo`
+
     manifest = make_demo_inbox(inbox, year=DEMO_YEAR)
     click.echo(f"已在 {inbox} 生成 {len(manifest.files)} 个示例文件")
     options = RunOptions(

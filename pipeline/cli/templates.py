@@ -8,7 +8,6 @@ import click
 
 from pipeline.cli.options import workspace
 from pipeline.forms.build import build_all
-from pipeline.prefill import prefill as prefill_ledgers
 
 
 @click.command(
@@ -29,6 +28,8 @@ def templates(out_dir: Path | None, prefill: int | None, workspace: Path) -> Non
     """Write every template (or every prefilled ledger) and list the files written."""
     try:
         if prefill is not None:
+            from pipeline.prefill import prefill as prefill_ledgers  # openpyxl: only here
+
             paths = prefill_ledgers(workspace, prefill, out_dir)
         else:
             paths = build_all(out_dir or Path("."))

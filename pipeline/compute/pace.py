@@ -27,11 +27,9 @@ def pace(assessment: Assessment) -> pd.DataFrame:
     results = assessment.results[assessment.results["rule_id"].isin(rules)]
     cadres = assessment.cadres.set_index("submission")[["file", "unit", "name", "category"]]
     frame = results.join(cadres, on="submission")
-    minima = {
-        (rule_id, category): _minimum(rules[rule_id], category)
-        for rule_id, category in set(zip(frame["rule_id"], frame["category"].astype(str)))
-    }
-    minimum = [minima[key] for key in zip(frame["rule_id"], frame["category"].astype(str))]
+    keys = list(zip(frame["rule_id"], frame["category"].astype(str), strict=True))
+    minima = {(rule_id, category): _minimum(rules[rule_id], category) for rule_id, category in set(keys)}
+    minimum = [minima[key] for key in keys]
     step = frame["rule_id"].map({rule_id: _step(rule) for rule_id, rule in rules.items()})
     projected = np.floor(frame["actual"].astype(float) * factor / step + 1e-9) * step
     frame = frame.assign(required=minimum, projected=projected)

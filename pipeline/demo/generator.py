@@ -10,10 +10,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
 from pipeline.demo.fill import LedgerContent, fill_ledger, fill_roster
 from pipeline.forms.spec import ACTIVITIES, BASIC_INFO, CONTACT_POINT_TYPES, YOUTH_FIELDS
+from pipeline.ingest.reader import column_letter
 
 CONTACT_TYPES = ("走访基层", "集体座谈", "个别谈心")
 EXTRA_TYPES = ("志愿服务", "线下活动", "开放日", "结对帮扶", "社区报到")
@@ -350,7 +349,7 @@ def _break(rng: random.Random, content: LedgerContent, role: str, year: int) -> 
 
 
 def _column(header: str) -> str:
-    return get_column_letter(ACTIVITIES.field_names.index(header) + 1)
+    return column_letter(ACTIVITIES.field_names.index(header))
 
 
 def _as_of(content: LedgerContent, cutoff: date, filed: date) -> LedgerContent:

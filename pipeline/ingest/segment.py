@@ -51,7 +51,8 @@ def decode(blob: bytes, number: dict[str, int]) -> pd.DataFrame:
     frame = pd.DataFrame({FILE: files[keep], ROW: arrays["rows"][keep]})
     chosen = None if keep.all() else keep  # decode only the kept rows' values
     for n, name in enumerate(fields):  # object Series: pandas would infer str and NaN
-        frame[name] = pd.Series(_decode_column(arrays, f"{n}.", chosen), dtype=object)
+        values = _decode_column(arrays, f"{n}.", chosen) if keep.any() else []
+        frame[name] = pd.Series(values, dtype=object)
     return frame
 
 

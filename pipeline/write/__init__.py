@@ -22,11 +22,11 @@ from pipeline.write.summary import write_summary
 
 __all__ = [
     "RANKING",
-    "Outputs",
     "RECEIPTS_DIR",
     "RECEIPT_INDEX",
     "RUN_INFO",
     "SUMMARY",
+    "Outputs",
     "write_outputs",
     "write_ranking",
     "write_receipt",

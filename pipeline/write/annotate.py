@@ -1,61 +1,30 @@
 """批注回执: the cadre's own workbook returned with every problem cell coloured and commented.
 
-The only openpyxl writer. The cadre's values are never re-assigned (so never turned into
-formulas); the template's validations are re-created from the spec because openpyxl drops
-some on re-save; a first sheet 错误清单 lists every problem with a link to its cell. Each file is
-annotated in a spawned process under a memory limit, so no submitted file can take the run down.
+Each file is annotated (`pipeline.write.marking`, the only openpyxl writer) in a spawned
+process under a memory limit, so no submitted file can take the run down; a manifest keeps
+what an earlier run made from the same inputs. This process never imports openpyxl.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
-import re
-import warnings
 import zipfile
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import date
 from multiprocessing import get_context
 from pathlib import Path
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.hyperlink import Hyperlink
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
-
 from pipeline import __version__
-from pipeline.forms.spec import TEMPLATES, Sheet
-from pipeline.forms.validations import Validation, validations_for
-from pipeline.ingest.reader import HEADER_SEARCH_ROWS, header_key
-from pipeline.problems import Problem, Severity
-from pipeline.write.files import atomic_path, write_text_atomic
-from pipeline.write.workbook import text_width
+from pipeline.problems import Problem
+from pipeline.write.files import write_text_atomic
 
-LIST_SHEET = "错误清单"
 ANNOTATED_SUFFIX = "（批注回执）.xlsx"
 MANIFEST = ".批注回执.json"  # target name -> fingerprint of the inputs it was made from
-LIST_HEADERS = ("序号", "等级", "单元格（点击跳转）", "问题", "发现的值", "修改提示")
-LIST_WIDTHS = (6, 8, 18, 50, 18, 50)
-FILLS = {
-    Severity.ERROR: PatternFill("solid", fgColor="FFC7CE"),
-    Severity.WARNING: PatternFill("solid", fgColor="FFEB9C"),
-}
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-CELL = re.compile(r"^[A-Z]{1,3}[1-9][0-9]*$")
-EXCEL_EPOCH = date(1899, 12, 30)
 MEMORY_LIMIT = 2 * 1024**3
-CPU_SECONDS = 60
-AUTHOR = "lianxi"
-LINE_HEIGHT = 15  # points per line of 11-point text
 
 
 @dataclass(frozen=True)
@@ -111,6 +80,8 @@ def _annotate_in_processes(jobs: Sequence[Job], workers: int) -> set[Path]:
     alone: list[Job] = []
     if not jobs:
         return made
+    from pipeline.write.marking import annotate_safely  # openpyxl: in the annotating processes
+
     with ProcessPoolExecutor(min(workers, len(jobs)), get_context("spawn"), _limit_memory) as pool:
         futures = [pool.submit(annotate_safely, job) for job in jobs]
         for job, future in zip(jobs, futures, strict=True):
@@ -174,188 +145,3 @@ def _limit_memory() -> None:
     import resource
 
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-
-
-def annotate_safely(job: Job) -> Path | None:
-    import resource
-
-    used = resource.getrusage(resource.RUSAGE_SELF)
-    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    resource.setrlimit(resource.RLIMIT_CPU, (int(used.ru_utime) + CPU_SECONDS, hard))
-    try:
-        return annotate_workbook(job)
-    except Exception:  # an unusual workbook openpyxl cannot keep: the text receipt remains
-        return None
-
-
-def annotate_workbook(job: Job) -> Path | None:
-    """Write the annotated copy of ``job.source`` to ``job.target``; None if not possible."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # extensions openpyxl cannot keep: re-created below
-        workbook = load_workbook(job.source.path, rich_text=True)
-    template = TEMPLATES[job.source.template_id]
-    if not any(sheet.name in workbook.sheetnames for sheet in template.sheets):
-        return None  # e.g. Strict Open XML, which openpyxl reads as empty
-    for (name, cell), found in _by_cell(job.problems, workbook).items():
-        _mark(workbook[name], cell, found)
-    for sheet in template.sheets:
-        if sheet.name in workbook.sheetnames and job.source.anchors.get(sheet.name):
-            _restore_validations(workbook[sheet.name], sheet, job.source.anchors[sheet.name])
-    _write_list(workbook, job)
-    with atomic_path(job.target) as temporary:
-        workbook.save(temporary)
-    return job.target
-
-
-def _by_cell(problems: Sequence[Problem], workbook: Workbook) -> dict[tuple[str, str], list]:
-    cells: dict[tuple[str, str], list[Problem]] = defaultdict(list)
-    for problem in problems:
-        where = problem.location
-        if where.sheet in workbook.sheetnames and CELL.match(where.cell):
-            cells[(where.sheet, where.cell)].append(problem)
-    return cells
-
-
-def _mark(ws: Worksheet, cell: str, problems: list[Problem]) -> None:
-    """Fill the cell (red for an error, amber for a warning) and comment on it.
-
-    A cell inside a merged range is filled; its comment goes on the range's top-left cell,
-    the only one a spreadsheet shows.
-    """
-    worst = (
-        Severity.ERROR if any(p.severity is Severity.ERROR for p in problems) else Severity.WARNING
-    )
-    ws[cell].fill = FILLS[worst]
-    anchor = next((str(r.start_cell.coordinate) for r in ws.merged_cells.ranges if cell in r), cell)
-    text = "\n".join(f"{p.severity.value}（{cell}）：{p.message}\n修改：{p.hint}" for p in problems)
-    old = ws[anchor].comment
-    if old is not None and old.author != AUTHOR:
-        text = f"{text}\n——原批注：{old.text}"
-    elif old is not None:
-        text = f"{old.text}\n{text}"
-    ws[anchor].comment = Comment(text, AUTHOR, height=40 + 40 * text.count("\n"), width=320)
-
-
-def _restore_validations(ws: Worksheet, sheet: Sheet, anchors: Mapping[str, str]) -> None:
-    """Replace the sheet's validations by the template's, at the fields' real positions."""
-    ws.data_validations.dataValidation = []
-    positions = {f.name: anchors.get(f.name, "") for f in sheet.fields}
-    header = None if sheet.key_value else _header_row(ws, sheet, positions)
-    for _, validation in validations_for(sheet):
-        where = positions.get(validation.field, "")
-        if not where:
-            continue
-        if header is not None:
-            where = f"{where}{header + 1}:{where}{header + sheet.rows}"
-        ws.add_data_validation(_openpyxl_validation(validation, where))
-
-
-def _header_row(ws: Worksheet, sheet: Sheet, positions: Mapping[str, str]) -> int | None:
-    """The row of the table's header, found in the first field's column."""
-    first = sheet.fields[0]
-    column = positions.get(first.name)
-    if not column:
-        return None
-    for row in range(1, HEADER_SEARCH_ROWS + 1):
-        if header_key(ws[f"{column}{row}"].value) == header_key(first.name):
-            return row
-    return None
-
-
-def _openpyxl_validation(v: Validation, ref: str) -> DataValidation:
-    dv = DataValidation(
-        type=None if v.kind == "any" else v.kind, allow_blank=True, sqref=ref,
-        showInputMessage=True, promptTitle=v.field, prompt=v.prompt,
-        showErrorMessage=v.kind != "any", errorTitle=v.field if v.error else None,
-        error=v.error or None,
-    )  # fmt: skip
-    if v.kind == "list":
-        dv.formula1 = '"' + ",".join(v.choices) + '"'
-    elif v.minimum is not None:
-        dv.operator = "between" if v.between else "greaterThanOrEqual"
-        dv.formula1 = _formula(v.minimum)
-        dv.formula2 = _formula(v.maximum) if v.between else None
-    return dv
-
-
-def _formula(value: date | int | None) -> str:
-    return str((value - EXCEL_EPOCH).days if isinstance(value, date) else value)
-
-
-def _write_list(workbook: Workbook, job: Job) -> None:
-    """The first sheet: every problem, errors first, each with a link to its cell."""
-    ws = workbook.create_sheet(_free_name(workbook), 0)
-    _text(ws.cell(1, 1), f"批注回执：{job.heading}").font = Font(bold=True, size=14)
-    _text(
-        ws.cell(2, 1),
-        "标红的单元格为错误（须修改后重新报送），标黄的为警告；把鼠标移到单元格上可看批注。",
-    )
-    for col, (header, width) in enumerate(zip(LIST_HEADERS, LIST_WIDTHS, strict=True), start=1):
-        cell = _text(ws.cell(3, col), header)
-        cell.font, cell.fill = Font(bold=True), HEADER_FILL
-        ws.column_dimensions[cell.column_letter].width = width
-    ordered = sorted(job.problems, key=lambda p: p.severity is not Severity.ERROR)
-    for row, problem in enumerate(ordered, start=4):
-        _list_row(ws, row, problem, workbook)
-    _print_setup(ws, job.heading)
-    for sheet in workbook.worksheets:
-        sheet.sheet_view.tabSelected = False
-    ws.sheet_view.tabSelected = True
-    workbook.active = 0
-
-
-def _list_row(ws: Worksheet, row: int, problem: Problem, workbook: Workbook) -> None:
-    where = problem.location
-    values = (row - 3, problem.severity.value, _address(problem), problem.message,
-              problem.found, problem.hint)  # fmt: skip
-    ws.cell(row, 1).value = values[0]
-    for col, value in enumerate(values[1:], start=2):
-        _text(ws.cell(row, col), str(value))
-    for col in range(1, len(values) + 1):
-        ws.cell(row, col).alignment = Alignment(wrap_text=True, vertical="top")
-    lines = max(
-        math.ceil(text_width(str(v)) / (w - 1)) for v, w in zip(values, LIST_WIDTHS, strict=True)
-    )
-    ws.row_dimensions[row].height = LINE_HEIGHT * max(lines, 1)  # no spreadsheet measures it
-    ws.cell(row, 2).fill = FILLS[problem.severity]
-    if where.sheet in workbook.sheetnames and workbook[where.sheet].sheet_state == "visible":
-        target = f"'{where.sheet}'!{where.cell if CELL.match(where.cell) else 'A1'}"
-        link = ws.cell(row, 3)
-        link.hyperlink = Hyperlink(ref=link.coordinate, location=target, display=link.value)
-        link.font = Font(color="0563C1", underline="single")
-
-
-
-
-def _address(problem: Problem) -> str:
-    where = problem.location
-    if not where.sheet:
-        return "整个文件"
-    return f"{where.sheet}!{where.cell}" if where.cell else where.sheet
-
-
-def _text(cell, value: str):  # type: ignore[no-untyped-def]
-    """Assign user text as text: openpyxl would make a string starting with "=" a formula."""
-    cell.value = value
-    cell.data_type = "s"
-    return cell
-
-
-def _free_name(workbook: Workbook) -> str:
-    name, n = LIST_SHEET, 1
-    while name in workbook.sheetnames:
-        n += 1
-        name = f"{LIST_SHEET}{n}"
-    return name
-
-
-def _print_setup(ws: Worksheet, heading: str) -> None:
-    """A4 landscape, one page wide, the header row repeated, numbered pages."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_title_rows = "3:3"
-    ws.freeze_panes = "A4"
-    ws.oddHeader.center.text = f"批注回执：{heading}".replace("&", "&&")
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
