@@ -115,17 +115,18 @@ def run(options: RunOptions, progress: Callable[[FileRead], None] | None = None)
         checkpoint("archived")
         fresh = ledger.fresh(intake.arrivals)
         jobs = [(str(arrival.archived), display) for arrival, display in fresh]
-        with stage("read"):
-            received = receive(jobs, progress=progress, executor=reader)
-        with stage("record"):
-            repeats = ledger.record(intake.arrivals, received)
-        checkpoint("recorded")
-        settled = _settle(options, ledger)
-        checkpoint("settled")
-        with stage("file away"):
-            file_away(ledger, {o.sha256: o for o in settled[1]}, intake.arrivals)
-        checkpoint("filed")
-        result = _assess_and_write(options, rule_set, ledger, settled, intake.left)
+        with _outputs(options, ledger.size() + len(jobs)) as outputs:
+            with stage("read"):
+                received = receive(jobs, progress=progress, executor=reader)
+            with stage("record"):
+                repeats = ledger.record(intake.arrivals, received)
+            checkpoint("recorded")
+            settled = _settle(options, ledger)
+            checkpoint("settled")
+            with stage("file away"):
+                file_away(ledger, {o.sha256: o for o in settled[1]}, intake.arrivals)
+            checkpoint("filed")
+            result = _assess_and_write(options, rule_set, ledger, settled, intake.left, outputs)
     return replace(result, repeats=repeats, received=len(fresh))
 
 
@@ -133,8 +134,19 @@ def rebuild(options: RunOptions) -> RunResult:
     """Every output again from the ledger alone: no workbook is read, no inbox file is moved."""
     rule_set = load_rules(options.rules, options.workspace / "rules")
     require_ledger(options.workspace)
-    with workspace_lock(options.workspace, wait=options.wait), Ledger(options.workspace) as ledger:
-        return _assess_and_write(options, rule_set, ledger, _settle(options, ledger), [])
+    with (
+        workspace_lock(options.workspace, wait=options.wait),
+        Ledger(options.workspace) as ledger,
+        _outputs(options, ledger.size()) as outputs,
+    ):
+        return _assess_and_write(options, rule_set, ledger, _settle(options, ledger), [], outputs)
+
+
+def _outputs(options: RunOptions, files: int) -> Outputs:
+    """The run's output folder, cleared of what killed runs half-wrote, its writing begun."""
+    out_dir = options.workspace / "outbox" / f"{options.run_year}-{options.run_period.value}"
+    discard_temporaries(out_dir)
+    return Outputs(out_dir, files=files)
 
 
 def _settle(options: RunOptions, ledger: Ledger) -> Settled:
@@ -154,28 +166,27 @@ def _settle(options: RunOptions, ledger: Ledger) -> Settled:
 
 
 def _assess_and_write(
-    options: RunOptions, rule_set: RuleSet, ledger: Ledger, settled: Settled, skipped: list[Left]
-) -> RunResult:
+    options: RunOptions, rule_set: RuleSet, ledger: Ledger, settled: Settled, skipped: list[Left],
+    writer: Outputs,
+) -> RunResult:  # fmt: skip
     batch, outcomes, roster, current = settled
     period, year, as_of = options.run_period, options.run_year, options.as_of
-    out_dir = options.workspace / "outbox" / f"{year}-{period.value}"
-    discard_temporaries(out_dir)
-    with Outputs(out_dir, outcomes, cadres=len(current)) as writer:
-        with stage("assess"):
-            cadres = current_cadres(batch, current)
-            figures = _figures(options, rule_set, ledger, batch, cadres)
-            sheets = current_sheets(batch, current, only=unit_sheets(rule_set, period, year, as_of))
-            sheets |= unit_forms(batch, outcomes)
-            assessment = assess(
-                rule_set, period, year, as_of, cadres, sheets, roster, locate=batch.locate,
-                figures=figures,
-            )  # fmt: skip
-            assessment = follow_up(assessment, outcomes, roster)
-        outputs = writer.finish(
-            assessment, run_info=_run_info(options, outcomes, assessment, skipped),
-            sources=workbook_sources(batch, {o.file for o in outcomes if o.needs_receipt}),
+    writer.index(outcomes)
+    with stage("assess"):
+        cadres = current_cadres(batch, current)
+        figures = _figures(options, rule_set, ledger, batch, cadres)
+        sheets = current_sheets(batch, current, only=unit_sheets(rule_set, period, year, as_of))
+        sheets |= unit_forms(batch, outcomes)
+        assessment = assess(
+            rule_set, period, year, as_of, cadres, sheets, roster, locate=batch.locate,
+            figures=figures,
         )  # fmt: skip
-    return RunResult(out_dir, outputs, outcomes, assessment, skipped)
+        assessment = follow_up(assessment, outcomes, roster)
+    outputs = writer.finish(
+        assessment, run_info=_run_info(options, outcomes, assessment, skipped),
+        sources=workbook_sources(batch, {o.file for o in outcomes if o.needs_receipt}),
+    )  # fmt: skip
+    return RunResult(writer.out_dir, outputs, outcomes, assessment, skipped)
 
 
 def _figures(

@@ -86,8 +86,8 @@ def test_ranking_from_its_own_process_is_byte_identical(
 ) -> None:
     """Large runs write 排名 in a spawned process: the same bytes as when written in this one."""
     here = run_on(copy_workspace(source, tmp_path / "here"), workers=1)
-    assert len(here.assessment.cadres) < write.SIDE_PROCESS_CADRES  # so written in this process
-    monkeypatch.setattr(write, "SIDE_PROCESS_CADRES", 1)
+    assert len(here.outcomes) < write.SIDE_PROCESS_FILES  # so written in this process
+    monkeypatch.setattr(write, "SIDE_PROCESS_FILES", 1)
     aside = run_on(copy_workspace(source, tmp_path / "aside"), workers=1)
     assert output_bytes(aside) == output_bytes(here)
 

@@ -48,12 +48,12 @@ def decode(blob: bytes, number: dict[str, int]) -> pd.DataFrame:
     renumber = np.array([number.get(key, -1) for key in keys], dtype=np.int64)
     files = renumber[arrays["files"]] if len(keys) else arrays["files"]
     keep = files >= 0
-    frame = pd.DataFrame({FILE: files[keep], ROW: arrays["rows"][keep]})
     chosen = None if keep.all() else keep  # decode only the kept rows' values
+    columns: dict[str, object] = {FILE: files[keep], ROW: arrays["rows"][keep]}
     for n, name in enumerate(fields):  # object Series: pandas would infer str and NaN
-        values = _decode_column(arrays, f"{n}.", chosen) if keep.any() else []
-        frame[name] = pd.Series(values, dtype=object)
-    return frame
+        values = _decode_column(arrays, f"{n}.", chosen) if keep.any() else np.array([], object)
+        columns[name] = pd.Series(values, dtype=object)
+    return pd.DataFrame(columns)
 
 
 def stack(blobs: Sequence[bytes], number: dict[str, int], fields: Sequence[str]) -> pd.DataFrame:
@@ -61,7 +61,7 @@ def stack(blobs: Sequence[bytes], number: dict[str, int], fields: Sequence[str])
 
     A field the contract gained after a segment was written is blank in that segment's files.
     """
-    parts = [_conform(decode(blob, number), fields) for blob in blobs]
+    parts = [_conform(part, fields) for part in (decode(blob, number) for blob in blobs) if len(part)]
     if not parts:
         parts = [_conform(pd.DataFrame({FILE: [], ROW: []}, dtype=np.int64), fields)]
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]

@@ -74,6 +74,10 @@ class Ledger:
             checkpoint("recording")  # killed here, the whole transaction is rolled back
             return records.record_drops(db, arrivals, _now())
 
+    def size(self) -> int:
+        """How many files the ledger holds (withdrawn ones included)."""
+        return int(self.store.db.execute("SELECT count(*) FROM files").fetchone()[0])
+
     def batch(self) -> Batch:
         """Every file not withdrawn, rebuilt as `ingest` read it."""
         try:

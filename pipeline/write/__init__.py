@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -37,21 +37,24 @@ __all__ = [
 
 SUMMARY, RANKING, RECEIPT_INDEX, RUN_INFO = "汇总表.xlsx", "排名.xlsx", "回执清单.xlsx", "run.json"
 RECEIPTS_DIR, REMINDERS_DIR, BRIEFING = "回执", "催交", "通报.html"
-SIDE_PROCESS_CADRES = 2000  # from this many cadres 排名 is written in a process of its own
+SIDE_PROCESS_FILES = 2000  # from this many files 回执清单 and 排名 are written in a process of their own
 
 
 class Outputs:
-    """The write stage of one output folder, begun before compute ends.
+    """The write stage of one output folder, begun before the rest of the run ends.
 
-    Beginning it starts the process that writes 回执清单 (it needs only the outcomes) and then
-    排名, so that the process's start-up and the index overlap the assessment; `finish`
-    writes the rest here. Use as a context manager.
+    Beginning it starts the side process that writes 回执清单 and 排名 (for large runs), so that
+    the process's start-up overlaps reading and validation; `index` writes 回执清单 there as
+    soon as the outcomes are known, overlapping the assessment; `finish` writes the rest.
+    Use as a context manager.
     """
 
-    def __init__(self, out_dir: Path, outcomes: list[FileOutcome], *, cadres: int) -> None:
-        self.out_dir, self.outcomes = out_dir, outcomes
-        self._side = _side(cadres)
-        self._index = self._side.submit(write_receipt_index, outcomes, out_dir / RECEIPT_INDEX)
+    def __init__(self, out_dir: Path, *, files: int) -> None:
+        self.out_dir = out_dir
+        self._side = _side(files)
+        self._side.submit(_ready)  # start the process now: it imports this package meanwhile
+        self._index: Future[Path] | None = None
+        self._outcomes: list[FileOutcome] = []
 
     def __enter__(self) -> Outputs:
         return self
@@ -59,12 +62,18 @@ class Outputs:
     def __exit__(self, *_: object) -> None:
         self._side.shutdown(cancel_futures=True)
 
+    def index(self, outcomes: list[FileOutcome]) -> None:
+        """Begin writing 回执清单 of ``outcomes``, the outcomes `finish` writes receipts for."""
+        self._outcomes = outcomes
+        self._index = self._side.submit(write_receipt_index, outcomes, self.out_dir / RECEIPT_INDEX)
+
     def finish(
         self, assessment: Assessment, *, run_info: dict[str, object], filing_unit: str = "",
         sources: Mapping[str, Source] | None = None,
     ) -> list[Path]:  # fmt: skip
         """Write every other output and return all the paths written (see `write_outputs`)."""
-        out_dir, outcomes = self.out_dir, self.outcomes
+        assert self._index is not None, "index(outcomes) comes first"
+        out_dir, outcomes = self.out_dir, self._outcomes
         notes = pace_notes(assessment)
         with stage("write"), ThreadPoolExecutor(1) as background:
             # the 批注回执 are made in child processes, 排名 in the side process: this one
@@ -97,17 +106,22 @@ def write_outputs(
     counts says the other files are complete. ``sources`` are the submitted workbooks, by
     display path, that come back annotated (批注回执) when they have problems.
     """
-    with Outputs(out_dir, outcomes, cadres=len(assessment.cadres)) as outputs:
+    with Outputs(out_dir, files=len(outcomes)) as outputs:
+        outputs.index(outcomes)
         return outputs.finish(
             assessment, run_info=run_info, filing_unit=filing_unit, sources=sources
         )
 
 
-def _side(cadres: int) -> Executor:
+def _side(files: int) -> Executor:
     """A process for 回执清单 and 排名 when the run is large enough to repay starting one."""
-    if cadres >= SIDE_PROCESS_CADRES:
+    if files >= SIDE_PROCESS_FILES:
         return ProcessPoolExecutor(1, get_context("spawn"))
     return ThreadPoolExecutor(1)
+
+
+def _ready() -> None:
+    """Nothing: submitted first, it has the side process start and import this package."""
 
 
 def write_run_info(run_info: dict[str, object], path: Path) -> Path:

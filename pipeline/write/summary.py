@@ -46,8 +46,8 @@ def write_summary(assessment: Assessment, path: Path, *, filing_unit: str = "") 
     units = _units(assessment)
     by_unit: dict[str, list[dict[str, object]]] = {unit: [] for unit in units}
     for cadre in cadres:
-        if not pd.isna(cadre["unit"]):
-            by_unit[str(cadre["unit"])].append(cadre)
+        if isinstance(cadre["unit"], str):
+            by_unit[cadre["unit"]].append(cadre)
     with atomic_workbook(path, created=created, title=TITLE) as workbook:
         formats = Formats.add_to(workbook)
         sheet = workbook.add_worksheet(ALL_SHEET)
