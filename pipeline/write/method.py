@@ -46,7 +46,8 @@ def requirement_text(rule: Rule) -> str:
 
 def applied_requirement(rule: Rule, results: pd.DataFrame) -> str:
     """The requirement applied in this period: from the results when every cadre shares it."""
-    mine = results[results["rule_id"] == rule.id]
+    bounds = ["required_min", "required_max"]
+    mine = results.loc[results["rule_id"] == rule.id, bounds].drop_duplicates()
     pairs = {(_key(lo), _key(hi)) for lo, hi in zip(mine["required_min"], mine["required_max"],
                                                     strict=True)}  # fmt: skip
     if len(pairs) == 1:

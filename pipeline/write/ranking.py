@@ -159,7 +159,7 @@ def _table(
 
 def _figures(results: pd.DataFrame) -> dict[tuple[object, object], tuple[object, bool]]:
     """(submission, rule id) → (actual, met)."""
-    columns = (results[c] for c in ("submission", "rule_id", "actual", "met"))
+    columns = (results[c].tolist() for c in ("submission", "rule_id", "actual", "met"))
     return {
         (submission, rule_id): (actual, met is not pd.NA and not bool(met))
         for submission, rule_id, actual, met in zip(*columns, strict=True)
