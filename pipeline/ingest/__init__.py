@@ -76,7 +76,7 @@ def rows_of(frame: pd.DataFrame, numbers: Collection[int]) -> pd.DataFrame:
 class Batch:
     files: pd.DataFrame  # index: file number; FILE_COLUMNS
     sheets: Mapping[str, pd.DataFrame]  # sheet name -> _file, _row and the spec's fields, typed
-    anchors: dict[str, dict[int, dict[str, str]]]  # sheet -> file -> field -> column or cell
+    anchors: Mapping[str, Mapping[int, Mapping[str, str]]]  # sheet -> file -> field -> anchor
     problems: list[Problem] = field(default_factory=list)
 
     def rows(self, sheet: str, numbers: Collection[int]) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +18,8 @@ import pandas as pd
 from pipeline.ingest import FILE_COLUMNS, SHEETS, Batch, Received, Sheets
 from pipeline.ledger.archive import Arrival
 from pipeline.problems import Location, Problem
+
+SHEET_NAMES = tuple(spec.name for spec in SHEETS)
 
 
 def store_received(
@@ -73,14 +75,53 @@ def load_batch(
         columns=list(FILE_COLUMNS),
     )
     number = {str(display): n for n, display in enumerate(files["display"])}
-    anchors: dict[str, dict[int, dict[str, str]]] = {spec.name: {} for spec in SHEETS}
-    for n, row in enumerate(found):
-        for sheet, fields in json.loads(row[6]).items():
-            anchors.setdefault(sheet, {})[n] = fields
+    anchors = Anchors([str(row[6]) for row in found])
     segments = db.execute("SELECT sheet, data FROM segments ORDER BY id").fetchall()
     sheets = Sheets(segments, number, explain)
     by_sha = {str(sha): n for n, sha in enumerate(files["sha256"])}
     return Batch(files, sheets, anchors, load_problems(db, "read", by_sha, list(files["display"])))
+
+
+class Anchors(Mapping[str, Mapping[int, dict[str, str]]]):
+    """sheet → file number → field → column or cell, as `Batch.anchors`; each file's parsed
+    from the JSON the ledger keeps only when first asked for (a rerun asks for a few)."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self._texts = texts
+        self._parsed: dict[int, dict[str, dict[str, str]]] = {}
+
+    def of_file(self, number: int) -> dict[str, dict[str, str]]:
+        if number not in self._parsed:
+            known = 0 <= number < len(self._texts)
+            self._parsed[number] = json.loads(self._texts[number]) if known else {}
+        return self._parsed[number]
+
+    def __getitem__(self, sheet: str) -> Mapping[int, dict[str, str]]:
+        if sheet not in SHEET_NAMES:
+            raise KeyError(sheet)
+        return _SheetAnchors(self, sheet, len(self._texts))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(SHEET_NAMES)
+
+    def __len__(self) -> int:
+        return len(SHEET_NAMES)
+
+
+class _SheetAnchors(Mapping[int, dict[str, str]]):
+    """One sheet's anchors, file by file."""
+
+    def __init__(self, anchors: Anchors, sheet: str, files: int) -> None:
+        self._anchors, self._sheet, self._files = anchors, sheet, files
+
+    def __getitem__(self, number: int) -> dict[str, str]:
+        return self._anchors.of_file(number)[self._sheet]
+
+    def __iter__(self) -> Iterator[int]:
+        return (n for n in range(self._files) if self._sheet in self._anchors.of_file(n))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def load_problems(
