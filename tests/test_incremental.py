@@ -3,8 +3,11 @@ outputs are exactly those of a run that found everything afresh."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -200,3 +203,21 @@ def test_other_rules_or_dates_measure_every_file_again(
     rebuild(replace(options(other, date(YEAR, 12, 1)), rules="guangdong-2016"))
     rebuild(replace(options(other, date(YEAR, 12, 1)), rules="guangdong-2016"))
     assert measured == [[], ["张明", "王芳"], ["张明", "王芳"], []]
+
+
+def test_the_figures_context_is_the_same_in_every_process() -> None:
+    """Kept figures are found again by their context: it must not vary with hash seeds."""
+    code = (
+        "from datetime import date; from pipeline.compute import figures_context;"
+        " from pipeline.rules.loader import load_rules; from pipeline.rules.model import Period;"
+        " print(*(figures_context(load_rules(r), Period.YEAR_END, 2026, date(2026, 11, 30))"
+        " for r in ('baoji-2018', 'guangdong-2019', 'yulin-2016')), sep='\\n')"
+    )
+    contexts = {
+        subprocess.run(
+            [sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True, text=True, check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }  # fmt: skip
+    assert len(contexts) == 1 and contexts.pop().count("rules ") == 3
