@@ -345,3 +345,17 @@ def test_a_damaged_segment_is_refused_in_chinese_naming_the_ledger(
         pytest.raises(PipelineError, match=r"lianxi\.db.*已损坏.*改名留存"),
     ):
         ledger.batch().sheets["基本信息"]  # sheets are decoded when first used
+
+
+def test_damaged_anchors_are_refused_in_chinese_naming_the_ledger(
+    kept: Kept, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "damaged"
+    shutil.copytree(kept.workspace, workspace)
+    with sqlite3.connect(workspace / "state" / "lianxi.db") as db:
+        db.execute("UPDATE files SET anchors = '{not json'")
+    with (
+        Ledger(workspace) as ledger,
+        pytest.raises(PipelineError, match=r"lianxi\.db.*已损坏.*改名留存"),
+    ):
+        ledger.batch().locate("基本信息", 0, "姓名", 0)  # anchors are parsed when first used

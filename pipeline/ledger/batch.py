@@ -15,11 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.ingest import FILE_COLUMNS, SHEETS, Batch, Received, Sheets
+from pipeline.ingest import FIELDS, FILE_COLUMNS, Batch, Received, Sheets
 from pipeline.ledger.archive import Arrival
 from pipeline.problems import Location, Problem
-
-SHEET_NAMES = tuple(spec.name for spec in SHEETS)
 
 
 def store_received(
@@ -62,8 +60,8 @@ def load_batch(
 ) -> Batch:
     """The batch of every file in the ledger that is not withdrawn, as `ingest` would make it.
 
-    Its sheets are decoded when first used (`pipeline.ingest.Sheets`); a segment that does not
-    decode raises what ``explain`` makes of its ValueError.
+    Its sheets are decoded and its anchors parsed when first used (`pipeline.ingest.Sheets`,
+    `Anchors`); stored data that does not decode raises what ``explain`` makes of its ValueError.
     """
     found = db.execute(
         "SELECT display, archive, sha256, size, mtime, template_id, anchors FROM files"
@@ -75,7 +73,7 @@ def load_batch(
         columns=list(FILE_COLUMNS),
     )
     number = {str(display): n for n, display in enumerate(files["display"])}
-    anchors = Anchors([str(row[6]) for row in found])
+    anchors = Anchors([str(row[6]) for row in found], explain)
     segments = db.execute("SELECT sheet, data FROM segments ORDER BY id").fetchall()
     sheets = Sheets(segments, number, explain)
     by_sha = {str(sha): n for n, sha in enumerate(files["sha256"])}
@@ -86,26 +84,35 @@ class Anchors(Mapping[str, Mapping[int, dict[str, str]]]):
     """sheet → file number → field → column or cell, as `Batch.anchors`; each file's parsed
     from the JSON the ledger keeps only when first asked for (a rerun asks for a few)."""
 
-    def __init__(self, texts: list[str]) -> None:
-        self._texts = texts
+    def __init__(
+        self, texts: list[str], explain: Callable[[ValueError], Exception] | None = None
+    ) -> None:
+        self._texts, self._explain = texts, explain
         self._parsed: dict[int, dict[str, dict[str, str]]] = {}
 
     def of_file(self, number: int) -> dict[str, dict[str, str]]:
         if number not in self._parsed:
-            known = 0 <= number < len(self._texts)
-            self._parsed[number] = json.loads(self._texts[number]) if known else {}
+            self._parsed[number] = self._parse(number) if 0 <= number < len(self._texts) else {}
         return self._parsed[number]
 
+    def _parse(self, number: int) -> dict[str, dict[str, str]]:
+        try:
+            return dict(json.loads(self._texts[number]))
+        except ValueError as exc:  # the ledger's JSON was damaged
+            if self._explain is None:
+                raise
+            raise self._explain(exc) from None
+
     def __getitem__(self, sheet: str) -> Mapping[int, dict[str, str]]:
-        if sheet not in SHEET_NAMES:
+        if sheet not in FIELDS:
             raise KeyError(sheet)
         return _SheetAnchors(self, sheet, len(self._texts))
 
     def __iter__(self) -> Iterator[str]:
-        return iter(SHEET_NAMES)
+        return iter(FIELDS)
 
     def __len__(self) -> int:
-        return len(SHEET_NAMES)
+        return len(FIELDS)
 
 
 class _SheetAnchors(Mapping[int, dict[str, str]]):

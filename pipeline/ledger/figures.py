@@ -40,11 +40,11 @@ def store_figures(
 
 def load_figures(db: sqlite3.Connection, context: str, number: Mapping[str, int]) -> Figures:
     """The figures kept under ``context`` of the files in ``number`` (sha256 → file number)."""
-    parts = {}
+    parts, number = {}, dict(number)
     for part in PARTS:
         query = "SELECT data FROM figures WHERE context = ? AND part = ? ORDER BY id"
         blobs = [blob for (blob,) in db.execute(query, (context, part))]
-        frames = [segment.decode(blob, dict(number)) for blob in blobs]
+        frames = [segment.decode(blob, number) for blob in blobs]
         parts[part] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
             {segment.FILE: np.array([], dtype=np.int64), segment.ROW: np.array([], dtype=np.int64)}
         )
