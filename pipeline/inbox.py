@@ -64,12 +64,19 @@ def inbox_dir(workspace: Path) -> Path:
 
 
 def candidates(inbox: Path) -> list[Path]:
-    """Every file in the inbox and its sub-folders, except those already filed away."""
-    return [
-        path
-        for path in sorted(inbox.rglob("*"))
-        if path.relative_to(inbox).parts[0] not in FOLDERS and (path.is_file() or path.is_symlink())
-    ]
+    """Every file in the inbox and its sub-folders, except those already filed away.
+
+    The filed-away folders are never walked: at a province's scale they hold every file of
+    the year, and a run that adds one file would spend most of a second listing them.
+    """
+    found: list[Path] = []
+    for top in inbox.iterdir():
+        if top.name in FOLDERS:
+            continue
+        found.append(top)
+        if top.is_dir() and not top.is_symlink():  # as rglob: linked folders are not entered
+            found.extend(top.rglob("*"))
+    return sorted(path for path in found if path.is_file() or path.is_symlink())
 
 
 def take(

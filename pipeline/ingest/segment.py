@@ -44,29 +44,46 @@ def encode(frame: pd.DataFrame, keys: Sequence[str], fields: Sequence[str]) -> b
 def decode(blob: bytes, number: dict[str, int]) -> pd.DataFrame:
     """The rows of the files in ``number`` (key → file number in the batch), others dropped."""
     arrays = _unpack(blob)
-    keys, fields = _texts(arrays["keys"]), _texts(arrays["fields"])
-    renumber = np.array([number.get(key, -1) for key in keys], dtype=np.int64)
-    files = renumber[arrays["files"]] if len(keys) else arrays["files"]
-    keep = files >= 0
-    chosen = None if keep.all() else keep  # decode only the kept rows' values
-    columns: dict[str, object] = {FILE: files[keep], ROW: arrays["rows"][keep]}
-    for n, name in enumerate(fields):  # object Series: pandas would infer str and NaN
-        values = _decode_column(arrays, f"{n}.", chosen) if keep.any() else np.array([], object)
-        columns[name] = pd.Series(values, dtype=object)
-    return pd.DataFrame(columns)
+    return _frame(arrays, *_numbered(arrays, number))
 
 
 def stack(blobs: Sequence[bytes], number: dict[str, int], fields: Sequence[str]) -> pd.DataFrame:
     """One sheet kind's rows from every segment, in file order, each file's rows in sheet order.
 
     A field the contract gained after a segment was written is blank in that segment's files.
+    A segment holding none of the files in ``number`` is passed over after reading its keys.
     """
-    parts = [_conform(part, fields) for part in (decode(blob, number) for blob in blobs) if len(part)]
+    parts = []
+    for blob in blobs:
+        arrays = _unpack(blob)
+        files, keep = _numbered(arrays, number)
+        if keep.any():
+            parts.append(_conform(_frame(arrays, files, keep), fields))
     if not parts:
         parts = [_conform(pd.DataFrame({FILE: [], ROW: []}, dtype=np.int64), fields)]
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     order = np.argsort(frame[FILE].to_numpy(), kind="stable")
     return frame.iloc[order].reset_index(drop=True)
+
+
+def _numbered(
+    arrays: dict[str, np.ndarray], number: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's file number in the batch (-1 for files not in ``number``), and which are kept."""
+    keys = _texts(arrays["keys"])
+    renumber = np.array([number.get(key, -1) for key in keys], dtype=np.int64)
+    files = renumber[arrays["files"]] if len(keys) else arrays["files"]
+    return files, files >= 0
+
+
+def _frame(arrays: dict[str, np.ndarray], files: np.ndarray, keep: np.ndarray) -> pd.DataFrame:
+    fields = _texts(arrays["fields"])
+    chosen = None if keep.all() else keep  # decode only the kept rows' values
+    columns: dict[str, object] = {FILE: files[keep], ROW: arrays["rows"][keep]}
+    for n, name in enumerate(fields):  # object Series: pandas would infer str and NaN
+        values = _decode_column(arrays, f"{n}.", chosen) if keep.any() else np.array([], object)
+        columns[name] = pd.Series(values, dtype=object)
+    return pd.DataFrame(columns)
 
 
 def _conform(part: pd.DataFrame, fields: Sequence[str]) -> pd.DataFrame:

@@ -49,8 +49,8 @@ class _Column:
         self.values, self.index = values, values.index
         self.is_number = kinds == segment.FLOAT
         self.is_stamp = kinds == segment.STAMP
-        self.floats = as_floats(values).to_numpy()
-        self.stamps = pd.DatetimeIndex(as_datetimes(values))
+        self.floats = as_floats(values, kinds).to_numpy()
+        self.stamps = pd.DatetimeIndex(as_datetimes(values, kinds))
         self.blank = (kinds == segment.NONE) | (kinds == segment.NAT) | np.isnan(self.floats) & self.is_number
 
     @cached_property
