@@ -1,0 +1,48 @@
+"""The console script imports nothing heavy, so the processes a run spawns start quickly."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SCRIPT = """\
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pipeline.launch import main  # as pip's generated `lianxi` script does
+
+
+def loaded(_: int) -> bool:
+    return "pipeline.cli" in sys.modules or "pandas" in sys.modules
+
+
+if __name__ == "__main__":
+    with ProcessPoolExecutor(1, get_context("spawn")) as pool:
+        print(pool.submit(loaded, 0).result())
+"""
+
+
+def test_the_console_script_runs_the_launcher() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["scripts"]["lianxi"] == "pipeline.launch:main"
+
+
+def test_a_process_spawned_by_the_script_does_not_load_the_command_line(tmp_path: Path) -> None:
+    script = tmp_path / "lianxi_script.py"
+    script.write_text(SCRIPT, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert done.stdout.strip() == "False"
+
+
+def test_the_launcher_runs_the_command_line() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", "from pipeline.launch import main; main()", "--version"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "lianxi" in done.stdout
