@@ -9,9 +9,11 @@ column of a million rows holds a few thousand), dates and numbers are converted 
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 import unicodedata
 from collections.abc import Callable
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -25,6 +27,29 @@ YEAR_PATTERN = r"^(\d{4})\s*年?(?:度)?$"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 LAST_SERIAL = 2958465  # 9999-12-31
 _DATE = re.compile(DATE_PATTERN)
+
+
+class TypeTest(dict[type, bool]):
+    """``isinstance(value, accept) and not isinstance(value, reject)``, decided once per type.
+
+    `mask` maps it over a column: a dictionary lookup per value, done in C, three times
+    faster than a comprehension calling isinstance (a column holds a handful of types).
+    """
+
+    def __init__(self, accept: tuple[type, ...], reject: tuple[type, ...] = ()) -> None:
+        super().__init__()
+        self.accept, self.reject = accept, reject
+
+    def __missing__(self, kind: type) -> bool:
+        verdict = self[kind] = issubclass(kind, self.accept) and not issubclass(kind, self.reject)
+        return verdict
+
+    def mask(self, array: np.ndarray) -> np.ndarray:
+        return np.fromiter(map(self.__getitem__, map(type, array)), bool, len(array))
+
+
+NUMERIC = TypeTest((int, float), reject=(bool,))  # a TRUE/FALSE cell is no number
+DAY = TypeTest((dt.date,))  # datetimes too
 
 
 def normalise_column(values: pd.Series, spec: Field) -> pd.Series:
@@ -61,7 +86,7 @@ def _to_text(value: object) -> str:
 def _strings(array: np.ndarray) -> np.ndarray:
     if pd.api.types.infer_dtype(array, skipna=True) in ("string", "empty"):
         return ~np.asarray(pd.isna(array))
-    return np.array([type(v) is str for v in array], dtype=bool)
+    return np.fromiter(map(operator.is_, map(type, array), repeat(str)), bool, len(array))
 
 
 def _by_distinct(texts: np.ndarray, convert: Callable[[str], object]) -> np.ndarray:
@@ -85,15 +110,13 @@ def _texts(array: np.ndarray, convert: Callable[[str], object]) -> np.ndarray:
 
 def _dates(array: np.ndarray) -> np.ndarray:
     out = np.full(len(array), None, dtype=object)
-    is_date = np.array([isinstance(v, dt.date) for v in array], dtype=bool)
+    is_date = DAY.mask(array)
     stamps = pd.to_datetime(pd.Series(array[is_date], dtype=object), errors="coerce")
     codes, calendar = pd.factorize(stamps.dt.normalize())  # a year has 365 days, not a million
     shared = np.empty(len(calendar) + 1, dtype=object)
     shared[:-1], shared[-1] = list(calendar), pd.NaT  # code -1 (NaT) takes the last
     out[is_date] = shared[codes]
-    serial = np.array(
-        [isinstance(v, int | float) and not isinstance(v, bool) for v in array], dtype=bool
-    )
+    serial = NUMERIC.mask(array)
     days = pd.to_numeric(pd.Series(array[serial], dtype=object), errors="coerce").to_numpy(float)
     plausible = (days >= 1) & (days <= LAST_SERIAL)
     where = np.flatnonzero(serial)
@@ -122,9 +145,7 @@ def _typed_dates(texts: np.ndarray) -> np.ndarray:
 
 def _numbers(array: np.ndarray, pattern: str) -> np.ndarray:
     out = np.full(len(array), None, dtype=object)
-    numeric = np.array(
-        [isinstance(v, int | float) and not isinstance(v, bool) for v in array], dtype=bool
-    )
+    numeric = NUMERIC.mask(array)
     out[numeric] = [float(v) for v in array[numeric]]
     number = re.compile(pattern)
 

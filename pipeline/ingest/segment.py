@@ -97,7 +97,9 @@ def _encode_column(values: pd.Series) -> dict[str, np.ndarray]:
     array = values.to_numpy(dtype=object)
     kinds = kinds_of(array)
     texts = array[kinds == TEXT]
-    codes, distinct = pd.factorize(pd.Series([v if type(v) is str else str(v) for v in texts], dtype=object))
+    if pd.api.types.infer_dtype(texts, skipna=False) != "string":  # an unusual type: its text
+        texts = np.array([v if type(v) is str else str(v) for v in texts], dtype=object)
+    codes, distinct = pd.factorize(pd.Series(texts, dtype=object))
     return {
         "kinds": kinds,
         "floats": array[kinds == FLOAT].astype(np.float64),
