@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from pipeline.cli import main
+from pipeline.launch import main
 
-main(prog_name="lianxi")
+main()

@@ -46,3 +46,14 @@ def test_the_launcher_runs_the_command_line() -> None:
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert "lianxi" in done.stdout
+
+
+def test_the_launcher_spares_the_exit_a_last_walk_over_every_object() -> None:
+    code = (
+        "import atexit, gc; from pipeline.launch import main; "
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0)); main()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "--version"], capture_output=True, text=True, check=True
+    )
+    assert "frozen True" in done.stdout
