@@ -8,6 +8,8 @@ workspace's ledger (state/), or, in a workspace without one, from reading the in
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -31,21 +33,24 @@ SKIPPED_PREFIXES = ("~$", ".")
 
 def prefill(workspace: Path, year: int, out_dir: Path | None = None) -> list[Path]:
     """Write a prefilled ledger for ``year`` per cadre into ``out_dir`` (default outbox/{year}-预填)."""
-    batch = submissions(workspace)
-    problems = validate(batch, as_of=date(year, 1, 1))
-    _, current = reconcile(batch, problems, read_roster(batch, problems))
-    target = out_dir or workspace / "outbox" / f"{year}-预填"
-    return [_write(carried_over(batch, number, year), target) for number in current]
+    with submissions(workspace) as batch:
+        problems = validate(batch, as_of=date(year, 1, 1))
+        _, current = reconcile(batch, problems, read_roster(batch, problems))
+        target = out_dir or workspace / "outbox" / f"{year}-预填"
+        return [_write(carried_over(batch, number, year), target) for number in current]
 
 
-def submissions(workspace: Path) -> Batch:
-    """Every file the workspace has received: from the ledger, else read from the inbox."""
+@contextmanager
+def submissions(workspace: Path) -> Iterator[Batch]:
+    """Every file the workspace has received: from the ledger (open while the batch is used, its
+    rows fetched as they are asked for), else read from the inbox."""
     if (workspace / "state" / DB_FILE).is_file():
         with Ledger(workspace) as ledger:
-            return ledger.batch()
+            yield ledger.batch()
+        return
     paths = sorted(p for p in (workspace / "inbox").rglob("*")
                    if p.is_file() and not p.name.startswith(SKIPPED_PREFIXES))  # fmt: skip
-    return ingest([(str(p), p.relative_to(workspace).as_posix()) for p in paths])
+    yield ingest([(str(p), p.relative_to(workspace).as_posix()) for p in paths])
 
 
 def carried_over(batch: Batch, number: int, year: int) -> LedgerContent:

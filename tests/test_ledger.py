@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -30,6 +31,7 @@ from pipeline.errors import PipelineError
 from pipeline.ingest import Batch, assemble, receive, segment
 from pipeline.ledger import Ledger
 from pipeline.ledger.archive import archive_file
+from pipeline.ledger.batch import StoredSegment
 from pipeline.ledger.store import MIGRATIONS, Store
 from pipeline.resources import templates_dir
 from pipeline.rules.model import Period
@@ -106,7 +108,7 @@ class Kept:
 
 
 @pytest.fixture(scope="module")
-def kept(tmp_path_factory: pytest.TempPathFactory) -> Kept:
+def kept(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kept]:
     workspace = make_workspace(tmp_path_factory.mktemp("kept"))
     submit(workspace, compliant_content("张明", UNIT), "张明.xlsx")
     messy = compliant_content("李华", UNIT)
@@ -124,7 +126,7 @@ def kept(tmp_path_factory: pytest.TempPathFactory) -> Kept:
         fresh = ledger.fresh(arrivals)
         received = receive([(str(a.archived), d) for a, d in fresh], workers=2)
         ledger.record(arrivals, received)
-        return Kept(assemble(received), ledger.batch(), workspace)
+        yield Kept(assemble(received), ledger.batch(), workspace)  # its rows are read while open
 
 
 def test_kept_rows_are_the_rows_read(kept: Kept) -> None:
@@ -205,6 +207,25 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> Year:
     submit(workspace, stale, "张明-旧.xlsx")
     runs.append(run(options(workspace)))
     return Year(workspace, runs)
+
+
+def test_the_rows_of_one_file_fetch_only_the_segments_holding_it(
+    year: Year, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fetched: list[StoredSegment] = []
+    fetch = StoredSegment.data
+    monkeypatch.setattr(StoredSegment, "data", lambda self: fetched.append(self) or fetch(self))
+    with Ledger(year.workspace) as ledger:
+        batch = ledger.batch()
+        stale = int(batch.files.index[batch.files["display"] == "inbox/张明-旧.xlsx"][0])
+        rows = batch.rows("活动记录", [stale])
+        assert len(fetched) == 1  # of the three runs' segments, the last run's only
+        every = batch.sheets["活动记录"]
+        assert len(fetched) == 1 + ledger.store.db.execute(
+            "SELECT count(*) FROM segments WHERE sheet = '活动记录'"
+        ).fetchone()[0]
+    pd.testing.assert_frame_equal(rows, every[every["_file"] == stale].reset_index(drop=True))
+    assert len(rows) > 0
 
 
 def test_the_same_content_dropped_twice_is_recognised_not_counted(year: Year) -> None:

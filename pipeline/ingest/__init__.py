@@ -29,12 +29,12 @@ class Sheets(Mapping[str, pd.DataFrame]):
     """
 
     def __init__(
-        self, segments: Iterable[tuple[str, bytes]], number: Mapping[str, int],
+        self, segments: Iterable[tuple[str, bytes | segment.Stored]], number: Mapping[str, int],
         explain: Callable[[ValueError], Exception] | None = None,
     ) -> None:  # fmt: skip
-        self._blobs: dict[str, list[bytes]] = {name: [] for name in FIELDS}
+        self._blobs: dict[str, list[segment.Stored]] = {name: [] for name in FIELDS}
         for sheet, blob in segments:
-            self._blobs[sheet].append(blob)
+            self._blobs[sheet].append(segment.InMemory(blob) if isinstance(blob, bytes) else blob)
         self._number, self._explain = dict(number), explain
         self._frames: dict[str, pd.DataFrame] = {}
 
@@ -57,7 +57,9 @@ class Sheets(Mapping[str, pd.DataFrame]):
         number = {key: n for key, n in self._number.items() if n in wanted}
         return self._stack(self._blobs[name], number, name)
 
-    def _stack(self, blobs: Sequence[bytes], number: dict[str, int], name: str) -> pd.DataFrame:
+    def _stack(
+        self, blobs: Sequence[segment.Stored], number: dict[str, int], name: str
+    ) -> pd.DataFrame:
         try:
             return segment.stack(blobs, number, FIELDS[name])
         except ValueError as exc:  # a segment that does not decode: its blob was damaged

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -26,6 +28,27 @@ _KINDS: defaultdict[type, int] = defaultdict(
 FILE, ROW = "_file", "_row"
 MAGIC = b"LXS1"
 DTYPES = {np.dtype(t).str for t in (np.uint8, np.int32, np.int64, np.float64)}
+
+
+class Stored(Protocol):
+    """A segment's bytes wherever they are kept; `keys` need not read its rows."""
+
+    def keys(self) -> list[str]: ...
+
+    def data(self) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class InMemory:
+    """A segment held as bytes, as the workers send it."""
+
+    blob: bytes
+
+    def keys(self) -> list[str]:
+        return keys(lambda offset, size: self.blob[offset : offset + size])
+
+    def data(self) -> bytes:
+        return self.blob
 
 
 def encode(frame: pd.DataFrame, keys: Sequence[str], fields: Sequence[str]) -> bytes:
@@ -47,15 +70,17 @@ def decode(blob: bytes, number: dict[str, int]) -> pd.DataFrame:
     return _frame(arrays, *_numbered(arrays, number))
 
 
-def stack(blobs: Sequence[bytes], number: dict[str, int], fields: Sequence[str]) -> pd.DataFrame:
+def stack(sources: Sequence[Stored], number: dict[str, int], fields: Sequence[str]) -> pd.DataFrame:
     """One sheet kind's rows from every segment, in file order, each file's rows in sheet order.
 
     A field the contract gained after a segment was written is blank in that segment's files.
-    A segment holding none of the files in ``number`` is passed over after reading its keys.
+    A segment holding none of the files in ``number`` is passed over on its keys alone.
     """
     parts = []
-    for blob in blobs:
-        arrays = _unpack(blob)
+    for source in sources:
+        if number.keys().isdisjoint(source.keys()):
+            continue
+        arrays = _unpack(source.data())
         files, keep = _numbered(arrays, number)
         if keep.any():
             parts.append(_conform(_frame(arrays, files, keep), fields))
@@ -64,6 +89,16 @@ def stack(blobs: Sequence[bytes], number: dict[str, int], fields: Sequence[str])
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     order = np.argsort(frame[FILE].to_numpy(), kind="stable")
     return frame.iloc[order].reset_index(drop=True)
+
+
+def keys(read: Callable[[int, int], bytes]) -> list[str]:
+    """The keys of the files a segment holds, given ``read(offset, size)`` of its bytes: only its
+    table of contents and its key list are read, not its rows."""
+    start, contents = _contents(read)
+    for name, _, count, offset in contents:
+        if name == "keys":
+            return list(json.loads(read(start + offset, count).decode("utf-8")))
+    raise ValueError("数据段中没有文件列表")
 
 
 def _numbered(
@@ -149,17 +184,22 @@ def _pack(arrays: dict[str, np.ndarray]) -> bytes:
 
 
 def _unpack(blob: bytes) -> dict[str, np.ndarray]:
-    if blob[: len(MAGIC)] != MAGIC:
-        raise ValueError("数据段开头不是 lianxi 的格式标记")
-    size = int.from_bytes(blob[len(MAGIC) : len(MAGIC) + 4], "little")
-    start = len(MAGIC) + 4 + size
-    contents = json.loads(blob[len(MAGIC) + 4 : start].decode("utf-8"))
+    start, contents = _contents(lambda offset, size: blob[offset : offset + size])
     arrays = {}
     for name, dtype, count, offset in contents:
         if dtype not in DTYPES:
             raise ValueError(f"数据段中有不应出现的数组类型 {dtype!r}")
         arrays[name] = np.frombuffer(blob, np.dtype(dtype), count, start + offset)
     return arrays
+
+
+def _contents(read: Callable[[int, int], bytes]) -> tuple[int, list[list]]:
+    """Where a segment's arrays begin, and its table of contents: (name, dtype, count, offset)."""
+    prefix = read(0, len(MAGIC) + 4)
+    if prefix[: len(MAGIC)] != MAGIC:
+        raise ValueError("数据段开头不是 lianxi 的格式标记")
+    size = int.from_bytes(prefix[len(MAGIC) :], "little")
+    return len(prefix) + size, list(json.loads(read(len(prefix), size).decode("utf-8")))
 
 
 def kinds_of(array: np.ndarray) -> np.ndarray:

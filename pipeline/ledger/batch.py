@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.ingest import FIELDS, FILE_COLUMNS, Batch, Received, Sheets
+from pipeline.ingest import FIELDS, FILE_COLUMNS, Batch, Received, Sheets, segment
 from pipeline.ledger.archive import Arrival
 from pipeline.problems import Location, Problem
 
@@ -74,10 +74,37 @@ def load_batch(
     )
     number = {str(display): n for n, display in enumerate(files["display"])}
     anchors = Anchors([str(row[6]) for row in found], explain)
-    segments = db.execute("SELECT sheet, data FROM segments ORDER BY id").fetchall()
-    sheets = Sheets(segments, number, explain)
+    stored = db.execute("SELECT id, sheet FROM segments ORDER BY id").fetchall()
+    sheets = Sheets([(sheet, StoredSegment(db, n)) for n, sheet in stored], number, explain)
     by_sha = {str(sha): n for n, sha in enumerate(files["sha256"])}
     return Batch(files, sheets, anchors, load_problems(db, "read", by_sha, list(files["display"])))
+
+
+class StoredSegment:
+    """A segment left in the ledger until its rows are asked for; its keys are read on their own.
+
+    A rerun needs the rows of its few new files: the segments holding none of them (hundreds of
+    megabytes at a province's scale) are never fetched. Used while the ledger is open.
+    """
+
+    def __init__(self, db: sqlite3.Connection, number: int) -> None:
+        self._db, self._number = db, number
+        self._keys: list[str] | None = None
+
+    def keys(self) -> list[str]:
+        if self._keys is None:
+            with self._db.blobopen("segments", "data", self._number, readonly=True) as blob:
+
+                def read(offset: int, size: int) -> bytes:
+                    blob.seek(offset)
+                    return blob.read(size)
+
+                self._keys = segment.keys(read)
+        return self._keys
+
+    def data(self) -> bytes:
+        query = "SELECT data FROM segments WHERE id = ?"
+        return bytes(self._db.execute(query, (self._number,)).fetchone()[0])
 
 
 class Anchors(Mapping[str, Mapping[int, dict[str, str]]]):
