@@ -354,29 +354,29 @@ def test_a_fresh_content_keeps_its_first_name_and_archive_copy(tmp_path: Path) -
     assert first.archived.parent.name == first.sha256[:2]
 
 
-def test_a_damaged_segment_is_refused_in_chinese_naming_the_ledger(
-    kept: Kept, tmp_path: Path
-) -> None:
+DAMAGED = r"lianxi\.db.*已损坏.*改名留存"
+
+
+def damaged_copy(kept: Kept, tmp_path: Path, damage: str) -> Path:
+    """A copy of the kept workspace whose ledger had ``damage`` (an SQL statement) done to it."""
     workspace = tmp_path / "damaged"
     shutil.copytree(kept.workspace, workspace)
     with sqlite3.connect(workspace / "state" / "lianxi.db") as db:
-        db.execute("UPDATE segments SET data = X'00010203'")
-    with (
-        Ledger(workspace) as ledger,
-        pytest.raises(PipelineError, match=r"lianxi\.db.*已损坏.*改名留存"),
-    ):
+        db.execute(damage)
+    return workspace
+
+
+def test_a_damaged_segment_is_refused_in_chinese_naming_the_ledger(
+    kept: Kept, tmp_path: Path
+) -> None:
+    workspace = damaged_copy(kept, tmp_path, "UPDATE segments SET data = X'00010203'")
+    with Ledger(workspace) as ledger, pytest.raises(PipelineError, match=DAMAGED):
         ledger.batch().sheets["基本信息"]  # sheets are decoded when first used
 
 
 def test_damaged_anchors_are_refused_in_chinese_naming_the_ledger(
     kept: Kept, tmp_path: Path
 ) -> None:
-    workspace = tmp_path / "damaged"
-    shutil.copytree(kept.workspace, workspace)
-    with sqlite3.connect(workspace / "state" / "lianxi.db") as db:
-        db.execute("UPDATE files SET anchors = '{not json'")
-    with (
-        Ledger(workspace) as ledger,
-        pytest.raises(PipelineError, match=r"lianxi\.db.*已损坏.*改名留存"),
-    ):
+    workspace = damaged_copy(kept, tmp_path, "UPDATE files SET anchors = '{not json'")
+    with Ledger(workspace) as ledger, pytest.raises(PipelineError, match=DAMAGED):
         ledger.batch().locate("基本信息", 0, "姓名", 0)  # anchors are parsed when first used

@@ -29,12 +29,12 @@ class Sheets(Mapping[str, pd.DataFrame]):
     """
 
     def __init__(
-        self, segments: Iterable[tuple[str, bytes | segment.Stored]], number: Mapping[str, int],
+        self, segments: Iterable[tuple[str, segment.Stored]], number: Mapping[str, int],
         explain: Callable[[ValueError], Exception] | None = None,
     ) -> None:  # fmt: skip
         self._blobs: dict[str, list[segment.Stored]] = {name: [] for name in FIELDS}
-        for sheet, blob in segments:
-            self._blobs[sheet].append(segment.InMemory(blob) if isinstance(blob, bytes) else blob)
+        for sheet, stored in segments:
+            self._blobs[sheet].append(stored)
         self._number, self._explain = dict(number), explain
         self._frames: dict[str, pd.DataFrame] = {}
 
@@ -150,6 +150,6 @@ def assemble(received: Received) -> Batch:
     for n, read in enumerate(reads):
         for sheet, fields in read.anchors.items():
             anchors[sheet][n] = fields
-    sheets = Sheets(segments, number)
+    sheets = Sheets([(sheet, segment.InMemory(blob)) for sheet, blob in segments], number)
     problems = [p for r in reads for p in r.parsed.problems]
     return Batch(files, sheets, anchors, problems)

@@ -45,7 +45,7 @@ class InMemory:
     blob: bytes
 
     def keys(self) -> list[str]:
-        return keys(lambda offset, size: self.blob[offset : offset + size])
+        return keys(_reader(self.blob))
 
     def data(self) -> bytes:
         return self.blob
@@ -67,7 +67,7 @@ def encode(frame: pd.DataFrame, keys: Sequence[str], fields: Sequence[str]) -> b
 def decode(blob: bytes, number: dict[str, int]) -> pd.DataFrame:
     """The rows of the files in ``number`` (key → file number in the batch), others dropped."""
     arrays = _unpack(blob)
-    return _frame(arrays, *_numbered(arrays, number))
+    return _frame(arrays, *_numbered(arrays, _texts(arrays["keys"]), number))
 
 
 def stack(sources: Sequence[Stored], number: dict[str, int], fields: Sequence[str]) -> pd.DataFrame:
@@ -78,10 +78,11 @@ def stack(sources: Sequence[Stored], number: dict[str, int], fields: Sequence[st
     """
     parts = []
     for source in sources:
-        if number.keys().isdisjoint(source.keys()):
+        held = source.keys()
+        if number.keys().isdisjoint(held):
             continue
         arrays = _unpack(source.data())
-        files, keep = _numbered(arrays, number)
+        files, keep = _numbered(arrays, held, number)
         if keep.any():
             parts.append(_conform(_frame(arrays, files, keep), fields))
     if not parts:
@@ -102,12 +103,12 @@ def keys(read: Callable[[int, int], bytes]) -> list[str]:
 
 
 def _numbered(
-    arrays: dict[str, np.ndarray], number: dict[str, int]
+    arrays: dict[str, np.ndarray], held: list[str], number: dict[str, int]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's file number in the batch (-1 for files not in ``number``), and which are kept."""
-    keys = _texts(arrays["keys"])
-    renumber = np.array([number.get(key, -1) for key in keys], dtype=np.int64)
-    files = renumber[arrays["files"]] if len(keys) else arrays["files"]
+    """Each row's file number in the batch (-1 for files not in ``number``), and which are kept;
+    ``held`` are the segment's keys, which its rows number."""
+    renumber = np.array([number.get(key, -1) for key in held], dtype=np.int64)
+    files = renumber[arrays["files"]] if len(held) else arrays["files"]
     return files, files >= 0
 
 
@@ -184,13 +185,18 @@ def _pack(arrays: dict[str, np.ndarray]) -> bytes:
 
 
 def _unpack(blob: bytes) -> dict[str, np.ndarray]:
-    start, contents = _contents(lambda offset, size: blob[offset : offset + size])
+    start, contents = _contents(_reader(blob))
     arrays = {}
     for name, dtype, count, offset in contents:
         if dtype not in DTYPES:
             raise ValueError(f"数据段中有不应出现的数组类型 {dtype!r}")
         arrays[name] = np.frombuffer(blob, np.dtype(dtype), count, start + offset)
     return arrays
+
+
+def _reader(blob: bytes) -> Callable[[int, int], bytes]:
+    """``read(offset, size)`` of a blob in memory."""
+    return lambda offset, size: blob[offset : offset + size]
 
 
 def _contents(read: Callable[[int, int], bytes]) -> tuple[int, list[list]]:

@@ -75,7 +75,7 @@ def load_batch(
     number = {str(display): n for n, display in enumerate(files["display"])}
     anchors = Anchors([str(row[6]) for row in found], explain)
     stored = db.execute("SELECT id, sheet FROM segments ORDER BY id").fetchall()
-    sheets = Sheets([(sheet, StoredSegment(db, n)) for n, sheet in stored], number, explain)
+    sheets = Sheets([(sheet, StoredSegment(db, row)) for row, sheet in stored], number, explain)
     by_sha = {str(sha): n for n, sha in enumerate(files["sha256"])}
     return Batch(files, sheets, anchors, load_problems(db, "read", by_sha, list(files["display"])))
 
@@ -87,13 +87,13 @@ class StoredSegment:
     megabytes at a province's scale) are never fetched. Used while the ledger is open.
     """
 
-    def __init__(self, db: sqlite3.Connection, number: int) -> None:
-        self._db, self._number = db, number
+    def __init__(self, db: sqlite3.Connection, row: int) -> None:
+        self._db, self._row = db, row
         self._keys: list[str] | None = None
 
     def keys(self) -> list[str]:
         if self._keys is None:
-            with self._db.blobopen("segments", "data", self._number, readonly=True) as blob:
+            with self._db.blobopen("segments", "data", self._row, readonly=True) as blob:
 
                 def read(offset: int, size: int) -> bytes:
                     blob.seek(offset)
@@ -104,7 +104,7 @@ class StoredSegment:
 
     def data(self) -> bytes:
         query = "SELECT data FROM segments WHERE id = ?"
-        return bytes(self._db.execute(query, (self._number,)).fetchone()[0])
+        return bytes(self._db.execute(query, (self._row,)).fetchone()[0])
 
 
 class Anchors(Mapping[str, Mapping[int, dict[str, str]]]):
