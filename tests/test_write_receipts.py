@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from test_write_support import formula_cells, sheet_values, tiny_assessment
 
 from pipeline.outcomes import FileOutcome, Status
 from pipeline.problems import Location, Problem
 from pipeline.write import write_outputs
+from pipeline.write.files import write_texts_atomic
 from pipeline.write.receipts import (
     ENCODING,
     receipt_names,
@@ -121,3 +123,29 @@ def test_write_outputs_writes_everything_and_only_needed_receipts(tmp_path: Path
     assert json.loads((out / "run.json").read_text(encoding="utf-8")) == run_info
     assert "阶段" in (out / "run.json").read_text(encoding="utf-8")
     assert not list(out.rglob("*.tmp"))
+
+
+def test_texts_are_written_together_and_unchanged_files_are_kept(tmp_path: Path) -> None:
+    kept, changed, new = tmp_path / "甲.txt", tmp_path / "乙.txt", tmp_path / "sub" / "丙.txt"
+    kept.write_text("同", encoding="utf-8")
+    changed.write_text("旧", encoding="utf-8")
+    before = kept.stat().st_mtime_ns, kept.stat().st_ino
+
+    paths = write_texts_atomic({kept: "同", changed: "新", new: "丙"})
+
+    assert paths == [kept, changed, new]
+    assert (kept.stat().st_mtime_ns, kept.stat().st_ino) == before
+    assert [p.read_text(encoding="utf-8") for p in paths] == ["同", "新", "丙"]
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["sub", "丙.txt", "乙.txt", "甲.txt"]
+
+
+def test_a_failed_batch_replaces_nothing_and_leaves_no_temporaries(tmp_path: Path) -> None:
+    first = tmp_path / "甲.txt"
+    first.write_text("旧", encoding="utf-8")
+    (tmp_path / "文件").write_text("不是文件夹", encoding="utf-8")
+
+    with pytest.raises(OSError):
+        write_texts_atomic({first: "新", tmp_path / "文件" / "乙.txt": "乙"})
+
+    assert first.read_text(encoding="utf-8") == "旧"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["文件", "甲.txt"]

@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 from pipeline.outcomes import FileOutcome, Status
 from pipeline.problems import Problem, Severity
 from pipeline.write.annotate import ANNOTATED_SUFFIX, Job, Source, annotatable, annotate_all
-from pipeline.write.files import write_text_atomic
+from pipeline.write.files import write_text_atomic, write_texts_atomic
 from pipeline.write.workbook import (
     Cell,
     Formats,
@@ -47,8 +47,11 @@ def write_receipt(
     ``notes`` are the cadre's 进度预警 lines.
     """
     path = receipts_dir / (name or receipt_name(outcome))
-    text = NEWLINE.join(receipt_lines(outcome, notes)) + NEWLINE
-    return write_text_atomic(path, text, encoding=ENCODING)
+    return write_text_atomic(path, receipt_text(outcome, notes), encoding=ENCODING)
+
+
+def receipt_text(outcome: FileOutcome, notes: Sequence[str] = ()) -> str:
+    return NEWLINE.join(receipt_lines(outcome, notes)) + NEWLINE
 
 
 def write_receipts(
@@ -63,8 +66,9 @@ def write_receipts(
     notes = notes or {}
     needing = [o for o in outcomes if o.needs_receipt or notes.get(o.file)]
     names = receipt_names(needing)
-    paths = [write_receipt(o, receipts_dir, name=n, notes=notes.get(o.file, ()))
-             for o, n in zip(needing, names, strict=True)]  # fmt: skip
+    texts = {receipts_dir / n: receipt_text(o, notes.get(o.file, ()))
+             for o, n in zip(needing, names, strict=True)}  # fmt: skip
+    paths = write_texts_atomic(texts, encoding=ENCODING)
     jobs = _annotation_jobs(needing, names, receipts_dir, sources or {})
     paths += annotate_all(jobs)
     _remove_stale(receipts_dir, {*names, *(job.target.name for job in jobs)})

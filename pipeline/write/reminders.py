@@ -9,7 +9,7 @@ import pandas as pd
 
 from pipeline.compute.assessment import Assessment
 from pipeline.compute.reminders import LATE, MISSING, RATE_COLUMNS, RETURNED, Chase, deadline
-from pipeline.write.files import write_text_atomic
+from pipeline.write.files import write_texts_atomic
 from pipeline.write.receipts import ENCODING, NEWLINE, UNSAFE_NAME
 from pipeline.write.texts import render
 from pipeline.write.workbook import (
@@ -67,10 +67,9 @@ def write_reminders(assessment: Assessment, folder: Path) -> list[Path]:
     """One reminder per unit with someone to chase; reminders of earlier runs are removed."""
     units = list(dict.fromkeys(chase_of(assessment).pending["unit"]))
     names = [f"{UNSAFE_NAME.sub('_', str(unit)).strip() or '_'}.txt" for unit in units]
-    paths = [
-        write_text_atomic(folder / name, _crlf(reminder_text(assessment, unit)), encoding=ENCODING)
-        for unit, name in zip(units, names, strict=True)
-    ]
+    texts = {folder / name: _crlf(reminder_text(assessment, unit))
+             for unit, name in zip(units, names, strict=True)}  # fmt: skip
+    paths = write_texts_atomic(texts, encoding=ENCODING)
     if folder.is_dir():
         for stale in folder.glob("*.txt"):
             if stale.name not in names:
