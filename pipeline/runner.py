@@ -171,7 +171,7 @@ def _assess_and_write(
 ) -> RunResult:  # fmt: skip
     batch, outcomes, roster, current = settled
     period, year, as_of = options.run_period, options.run_year, options.as_of
-    writer.index(outcomes)
+    writer.index(outcomes, workbook_sources(batch, {o.file for o in outcomes if o.needs_receipt}))
     with stage("assess"):
         cadres = current_cadres(batch, current)
         figures = _figures(options, rule_set, ledger, batch, cadres)
@@ -183,9 +183,8 @@ def _assess_and_write(
         )  # fmt: skip
         assessment = follow_up(assessment, outcomes, roster)
     outputs = writer.finish(
-        assessment, run_info=_run_info(options, outcomes, assessment, skipped),
-        sources=workbook_sources(batch, {o.file for o in outcomes if o.needs_receipt}),
-    )  # fmt: skip
+        assessment, run_info=_run_info(options, outcomes, assessment, skipped)
+    )
     return RunResult(writer.out_dir, outputs, outcomes, assessment, skipped)
 
 

@@ -18,6 +18,7 @@ from pipeline.write.receipts import (
     receipt_names,
     write_receipt,
     write_receipt_index,
+    write_receipts,
 )
 
 FILE = "inbox/张明.xlsx"
@@ -70,6 +71,19 @@ def test_receipts_of_files_sharing_a_stem_are_told_apart() -> None:
     names = receipt_names([RETURNED, twin, WARNED, same_bytes])
     assert names == ["张明.abababab.回执.txt", "张明.99999999.回执.txt", "李华.回执.txt",
                      "张明.99999999-2.回执.txt"]  # fmt: skip
+
+
+def test_a_progress_note_never_takes_the_name_of_a_receipt_with_problems(tmp_path: Path) -> None:
+    """The 批注回执 are named before the assessment adds 进度预警 receipts: their names pair."""
+    noted = FileOutcome("inbox/县2/张明.xlsx", "77" * 32, Status.ACCEPTED, name="张明")
+    notes = {noted.file: ["进度预警：理论宣讲还差 2 次"]}
+
+    paths = write_receipts([noted, RETURNED], tmp_path, notes=notes)
+
+    assert [p.name for p in paths] == ["张明.回执.txt", "张明.77777777.回执.txt"]
+    assert "退回" in paths[0].read_text(encoding=ENCODING)
+    assert "进度预警" in paths[1].read_text(encoding=ENCODING)
+    assert receipt_names([noted], taken=["张明.回执.txt"]) == ["张明.77777777.回执.txt"]
 
 
 def test_receipt_index_has_a_row_per_file_and_per_problem(tmp_path: Path) -> None:

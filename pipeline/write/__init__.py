@@ -16,7 +16,12 @@ from pipeline.write.briefing import write_briefing
 from pipeline.write.files import write_text_atomic
 from pipeline.write.pace import pace_notes
 from pipeline.write.ranking import write_ranking
-from pipeline.write.receipts import write_receipt, write_receipt_index, write_receipts
+from pipeline.write.receipts import (
+    annotate_receipts,
+    write_receipt,
+    write_receipt_index,
+    write_receipts,
+)
 from pipeline.write.reminders import write_reminders
 from pipeline.write.summary import write_summary
 
@@ -53,7 +58,9 @@ class Outputs:
         self.out_dir = out_dir
         self._side = _side(files)
         self._side.submit(_ready)  # start the process now: it imports this package meanwhile
+        self._background = ThreadPoolExecutor(1)  # waits on the processes making 批注回执
         self._index: Future[Path] | None = None
+        self._annotated: Future[list[Path]] | None = None
         self._outcomes: list[FileOutcome] = []
 
     def __enter__(self) -> Outputs:
@@ -61,31 +68,34 @@ class Outputs:
 
     def __exit__(self, *_: object) -> None:
         self._side.shutdown(cancel_futures=True)
+        self._background.shutdown(cancel_futures=True)
 
-    def index(self, outcomes: list[FileOutcome]) -> None:
-        """Begin writing 回执清单 of ``outcomes``, the outcomes `finish` writes receipts for."""
+    def index(
+        self, outcomes: list[FileOutcome], sources: Mapping[str, Source] | None = None
+    ) -> None:
+        """Begin writing 回执清单 of ``outcomes`` and the 批注回执 of ``sources``, the submitted
+        workbooks by display path: both overlap the assessment. `finish` writes the rest."""
         self._outcomes = outcomes
         self._index = self._side.submit(write_receipt_index, outcomes, self.out_dir / RECEIPT_INDEX)
+        receipts = self.out_dir / RECEIPTS_DIR
+        self._annotated = self._background.submit(
+            annotate_receipts, outcomes, receipts, sources or {}
+        )
 
     def finish(
-        self, assessment: Assessment, *, run_info: dict[str, object], filing_unit: str = "",
-        sources: Mapping[str, Source] | None = None,
-    ) -> list[Path]:  # fmt: skip
+        self, assessment: Assessment, *, run_info: dict[str, object], filing_unit: str = ""
+    ) -> list[Path]:
         """Write every other output and return all the paths written (see `write_outputs`)."""
-        assert self._index is not None, "index(outcomes) comes first"
+        assert self._index is not None and self._annotated is not None, "index() comes first"
         out_dir, outcomes = self.out_dir, self._outcomes
         notes = pace_notes(assessment)
-        with stage("write"), ThreadPoolExecutor(1) as background:
-            # the 批注回执 are made in child processes, 排名 in the side process: this one
-            # writes the rest
-            receipts = background.submit(
-                write_receipts, outcomes, out_dir / RECEIPTS_DIR, sources=sources, notes=notes
-            )
+        with stage("write"):  # 排名 in the side process, 批注回执 in theirs: this one the rest
             ranking = self._side.submit(write_ranking, assessment, out_dir / RANKING)
             summary = write_summary(assessment, out_dir / SUMMARY, filing_unit=filing_unit)
             reminders = write_reminders(assessment, out_dir / REMINDERS_DIR)
             briefing = write_briefing(assessment, out_dir / BRIEFING)
-            written = receipts.result()
+            written = write_receipts(outcomes, out_dir / RECEIPTS_DIR, notes=notes,
+                                     annotated=self._annotated.result())  # fmt: skip
             index, ranked = self._index.result(), ranking.result()
         run = write_run_info(run_info, out_dir / RUN_INFO)
         return [summary, ranked, briefing, *written, *reminders, index, run]
@@ -107,10 +117,8 @@ def write_outputs(
     display path, that come back annotated (批注回执) when they have problems.
     """
     with Outputs(out_dir, files=len(outcomes)) as outputs:
-        outputs.index(outcomes)
-        return outputs.finish(
-            assessment, run_info=run_info, filing_unit=filing_unit, sources=sources
-        )
+        outputs.index(outcomes, sources)
+        return outputs.finish(assessment, run_info=run_info, filing_unit=filing_unit)
 
 
 def _side(files: int) -> Executor:

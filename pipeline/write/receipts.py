@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from pipeline.outcomes import FileOutcome, Status
@@ -54,25 +54,37 @@ def receipt_text(outcome: FileOutcome, notes: Sequence[str] = ()) -> str:
     return NEWLINE.join(receipt_lines(outcome, notes)) + NEWLINE
 
 
+def annotate_receipts(
+    outcomes: Sequence[FileOutcome], receipts_dir: Path, sources: Mapping[str, Source]
+) -> list[Path]:
+    """The 批注回执 of every file with problems whose workbook is in ``sources``.
+
+    Its name pairs with the file's text receipt, and depends on the outcomes alone, so
+    annotating can begin before the assessment that adds 进度预警 receipts has run.
+    """
+    flagged = [o for o in outcomes if o.needs_receipt]
+    return annotate_all(_annotation_jobs(flagged, receipt_names(flagged), receipts_dir, sources))
+
+
 def write_receipts(
     outcomes: Sequence[FileOutcome], receipts_dir: Path, *,
-    sources: Mapping[str, Source] | None = None, notes: Mapping[str, Sequence[str]] | None = None,
+    notes: Mapping[str, Sequence[str]] | None = None, annotated: Sequence[Path] = (),
 ) -> list[Path]:  # fmt: skip
     """Write a receipt for each outcome that needs one; remove receipts left by earlier runs.
 
-    A file with problems whose workbook is in ``sources`` also comes back annotated (批注回执);
-    a file with ``notes`` (进度预警, by display path) gets a receipt even without problems.
+    A file with ``notes`` (进度预警, by display path) gets a receipt even without problems;
+    ``annotated`` are this run's 批注回执 (`annotate_receipts`), kept beside the receipts.
     """
     notes = notes or {}
-    needing = [o for o in outcomes if o.needs_receipt or notes.get(o.file)]
-    names = receipt_names(needing)
+    flagged = [o for o in outcomes if o.needs_receipt]
+    noted = [o for o in outcomes if not o.needs_receipt and notes.get(o.file)]
+    names = receipt_names(flagged)
+    names += receipt_names(noted, taken=names)
     texts = {receipts_dir / n: receipt_text(o, notes.get(o.file, ()))
-             for o, n in zip(needing, names, strict=True)}  # fmt: skip
+             for o, n in zip([*flagged, *noted], names, strict=True)}  # fmt: skip
     paths = write_texts_atomic(texts, encoding=ENCODING)
-    jobs = _annotation_jobs(needing, names, receipts_dir, sources or {})
-    paths += annotate_all(jobs)
-    _remove_stale(receipts_dir, {*names, *(job.target.name for job in jobs)})
-    return paths
+    _remove_stale(receipts_dir, {*names, *(path.name for path in annotated)})
+    return paths + list(annotated)
 
 
 def annotated_name(receipt: str) -> str:
@@ -112,20 +124,20 @@ def receipt_name(outcome: FileOutcome, *, distinct: bool = False) -> str:
     return f"{stem}.{outcome.sha256[:8]}{RECEIPT_SUFFIX}" if distinct else f"{stem}{RECEIPT_SUFFIX}"
 
 
-def receipt_names(outcomes: Sequence[FileOutcome]) -> list[str]:
-    """File names for the receipts of ``outcomes``, in order, never two alike."""
+def receipt_names(outcomes: Sequence[FileOutcome], taken: Iterable[str] = ()) -> list[str]:
+    """File names for the receipts of ``outcomes``, in order, never two alike nor ``taken``."""
     plain = [receipt_name(o).lower() for o in outcomes]  # file systems may ignore case
-    shared = Counter(plain)
+    shared = Counter(plain) + Counter(name.lower() for name in taken)
     names: list[str] = []
-    taken: set[str] = set()
+    used = {name.lower() for name in taken}
     for outcome, key in zip(outcomes, plain, strict=True):
         name, n = receipt_name(outcome, distinct=shared[key] > 1), 1
-        while name.lower() in taken:  # the same bytes submitted twice
+        while name.lower() in used:  # the same bytes submitted twice
             n += 1
             stem = receipt_name(outcome, distinct=True).removesuffix(RECEIPT_SUFFIX)
             name = f"{stem}-{n}{RECEIPT_SUFFIX}"
         names.append(name)
-        taken.add(name.lower())
+        used.add(name.lower())
     return names
 
 
