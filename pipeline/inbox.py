@@ -88,12 +88,14 @@ def take(
     complete zip or not modified for ``settle`` seconds.
     """
     intake, ready, young = Intake(), [], []
-    for path in candidates(inbox):
+    found = candidates(inbox)
+    present = set(found)  # owner files are looked up here: three stats a file cost seconds
+    for path in found:
         relative = path.relative_to(inbox).as_posix()
         with suppress(FileNotFoundError):  # taken out of the inbox while we looked
             if ignored := _ignored(path, relative):
                 intake.left.append(Left(relative, ignored))
-            elif held := _held(path):
+            elif held := _held(path, present):
                 intake.left.append(Left(relative, held, retry=True))
             elif _age(path) < settle and not _complete_zip(path):
                 young.append((path, relative))
@@ -124,9 +126,10 @@ def _ignored(path: Path, relative: str) -> str:
     return ""
 
 
-def _held(path: Path) -> str:
+def _held(path: Path, present: set[Path]) -> str:
+    """Why ``path`` is in use, or ""; ``present`` are the inbox's files (owner files among them)."""
     owners = (f"~${path.name}", f"~${path.name[2:]}", f".~lock.{path.name}#")
-    if any((path.parent / owner).exists() for owner in owners):
+    if any(path.parent / owner in present for owner in owners):
         return "正在被 Excel、WPS 或 LibreOffice 打开，留待关闭后处理"
     try:
         with path.open("rb") as handle:
