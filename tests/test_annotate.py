@@ -10,20 +10,25 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
 from factories import compliant_content, make_workspace, roster_rows, submit_roster
 from openpyxl import load_workbook
+from openpyxl.comments import Comment
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.demo.fill import fill_ledger
 from pipeline.forms.spec import ACTIVITIES
+from pipeline.ledger import Ledger
 from pipeline.rules.model import Period
-from pipeline.runner import RunOptions, RunResult, run
-from pipeline.write.marking import LIST_SHEET
+from pipeline.runner import RunOptions, RunResult, run, workbook_sources
+from pipeline.write import marking, patching
+from pipeline.write.annotate import Job, annotate_all
+from pipeline.write.patching import LIST_SHEET
 
 YEAR, UNIT = 2026, "渭滨区团委"
 SHEET = ACTIVITIES.name
@@ -185,3 +190,80 @@ def test_annotated_workbook_prints_in_libreoffice(result: RunResult, tmp_path: P
     subprocess.run(command, capture_output=True, timeout=120, check=False)
     pdf = tmp_path / f"{source.stem}.pdf"
     assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF")
+
+
+def _jobs(result: RunResult, target: Path) -> dict[str, Job]:
+    """The annotation job of each variant, as the run made them, aimed at ``target``."""
+    with Ledger(result.out_dir.parents[1]) as ledger:
+        batch = ledger.batch()
+    flagged = [o for o in result.outcomes if o.needs_receipt]
+    sources = workbook_sources(batch, {o.file for o in flagged})
+    return {
+        Path(o.file).stem: Job(sources[o.file], target / f"{Path(o.file).stem}.xlsx", o.problems, "张三，退回")
+        for o in flagged
+        if o.file in sources
+    }
+
+
+def _view(path: Path) -> dict[str, object]:
+    """What a reader sees of a marked workbook: per sheet its values, fills, comments, links,
+    validations, print titles and frozen panes (an empty string read as a blank)."""
+    workbook = load_workbook(path)
+    view: dict[str, object] = {"sheets": workbook.sheetnames, "active": workbook.active.title}
+    for ws in workbook.worksheets:
+        cells = [c for row in ws.iter_rows() for c in row]
+        view[ws.title] = (
+            [(c.coordinate, None if c.value == "" else c.value) for c in cells],
+            [(c.coordinate, c.fill.fgColor.rgb) for c in cells if c.fill.fill_type],
+            [(c.coordinate, c.comment.text) for c in cells if c.comment],
+            [(c.coordinate, c.hyperlink.location) for c in cells if c.hyperlink],
+            [(c.coordinate, c.font.b, c.alignment.wrap_text) for c in cells],
+            sorted(f"{v.type} {v.sqref} {v.formula1} {v.formula2}" for v in ws.data_validations.dataValidation),
+            ws.print_title_rows, ws.freeze_panes, ws.sheet_state,
+        )  # fmt: skip
+    return view
+
+
+def test_the_xml_path_marks_each_variant_as_openpyxl_does(result: RunResult, tmp_path: Path) -> None:
+    jobs = _jobs(result, tmp_path / "xml")
+    assert set(VARIANTS) <= set(jobs)
+    for variant in VARIANTS:
+        job = jobs[variant]
+        fast = patching.annotate_workbook(job)  # no Unsupported: the XML path takes them all
+        slow = marking.annotate_workbook(replace(job, target=tmp_path / "openpyxl" / job.target.name))
+        assert fast is not None and slow is not None
+        assert _view(fast) == _view(slow), variant
+
+
+def test_a_sheet_with_comments_of_its_own_is_marked_by_openpyxl(
+    result: RunResult, tmp_path: Path
+) -> None:
+    job = _jobs(result, tmp_path)["原样"]
+    workbook = load_workbook(job.source.path)
+    cell = next(iter(expected_cells("原样")))
+    workbook[SHEET][cell].comment = Comment("干部自己的批注", "张三")
+    workbook.save(commented := tmp_path / "带批注.xlsx")
+    job = replace(job, source=replace(job.source, path=commented))
+
+    with pytest.raises(patching.Unsupported):
+        patching.annotate_workbook(job)
+    marked = annotate_all([job])  # in a child process, as a run does: it limits its CPU time
+
+    assert marked == [job.target]
+    text = load_workbook(job.target)[SHEET][cell].comment.text
+    assert "干部自己的批注" in text and cell in text
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="soffice not installed")
+def test_libreoffice_keeps_the_fills_and_comments_of_the_xml_path(
+    result: RunResult, tmp_path: Path
+) -> None:
+    source = annotated(result, "合并标题")
+    command = ["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+               "--convert-to", "xlsx", "--outdir", str(tmp_path / "calc"), str(source)]  # fmt: skip
+    subprocess.run(command, capture_output=True, timeout=120, check=False)
+    ws = load_workbook(tmp_path / "calc" / source.name)[SHEET]
+    for cell, code in expected_cells("合并标题").items():
+        colour = RED if code != "number-too-large" else AMBER
+        assert ws[cell].fill.fgColor.rgb.endswith(colour[2:]), (cell, ws[cell].fill.fgColor.rgb)
+        assert ws[cell].comment is not None and cell in ws[cell].comment.text

@@ -1,8 +1,9 @@
-"""Marking one workbook: the only openpyxl writer, run in the processes `annotate_all` starts.
+"""Marking one workbook, run in the processes `annotate_all` starts: by editing its XML
+(`pipeline.write.patching`), or with openpyxl, the only openpyxl writer, when that cannot.
 
 The cadre's values are never re-assigned (so never turned into formulas); the template's
-validations are re-created from the spec because openpyxl drops some on re-save; a first sheet
-错误清单 lists every problem with a link to its cell.
+validations are re-created from the spec (openpyxl drops some on re-save; a cadre's inserted
+rows leave them behind); a first sheet 错误清单 lists every problem with a link to its cell.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import re
 import warnings
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import date
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
@@ -27,23 +27,28 @@ from pipeline.forms.spec import TEMPLATES, Sheet
 from pipeline.forms.validations import Validation, validations_for
 from pipeline.ingest.reader import HEADER_SEARCH_ROWS, header_key
 from pipeline.problems import Problem, Severity
+from pipeline.write import patching
 from pipeline.write.annotate import Job
 from pipeline.write.files import atomic_path
+from pipeline.write.patching import (
+    AUTHOR,
+    FILL_RGB,
+    HEADER_RGB,
+    LINE_HEIGHT,
+    LINK_RGB,
+    LIST_HEADERS,
+    LIST_NOTE,
+    LIST_SHEET,
+    LIST_WIDTHS,
+    address,
+    formula,
+)
 from pipeline.write.workbook import text_width
 
-LIST_SHEET = "错误清单"
-LIST_HEADERS = ("序号", "等级", "单元格（点击跳转）", "问题", "发现的值", "修改提示")
-LIST_WIDTHS = (6, 8, 18, 50, 18, 50)
-FILLS = {
-    Severity.ERROR: PatternFill("solid", fgColor="FFC7CE"),
-    Severity.WARNING: PatternFill("solid", fgColor="FFEB9C"),
-}
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+FILLS = {severity: PatternFill("solid", fgColor=rgb) for severity, rgb in FILL_RGB.items()}
+HEADER_FILL = PatternFill("solid", fgColor=HEADER_RGB)
 CELL = re.compile(r"^[A-Z]{1,3}[1-9][0-9]*$")
-EXCEL_EPOCH = date(1899, 12, 30)
 CPU_SECONDS = 60
-AUTHOR = "lianxi"
-LINE_HEIGHT = 15  # points per line of 11-point text
 
 
 def annotate_safely(job: Job) -> Path | None:
@@ -52,6 +57,10 @@ def annotate_safely(job: Job) -> Path | None:
     used = resource.getrusage(resource.RUSAGE_SELF)
     _, hard = resource.getrlimit(resource.RLIMIT_CPU)
     resource.setrlimit(resource.RLIMIT_CPU, (int(used.ru_utime) + CPU_SECONDS, hard))
+    try:
+        return patching.annotate_workbook(job)
+    except Exception:  # shaped otherwise than the XML path expects: openpyxl marks it
+        pass
     try:
         return annotate_workbook(job)
     except Exception:  # an unusual workbook openpyxl cannot keep: the text receipt remains
@@ -143,23 +152,16 @@ def _openpyxl_validation(v: Validation, ref: str) -> DataValidation:
         dv.formula1 = '"' + ",".join(v.choices) + '"'
     elif v.minimum is not None:
         dv.operator = "between" if v.between else "greaterThanOrEqual"
-        dv.formula1 = _formula(v.minimum)
-        dv.formula2 = _formula(v.maximum) if v.between else None
+        dv.formula1 = formula(v.minimum)
+        dv.formula2 = formula(v.maximum) if v.between else None
     return dv
-
-
-def _formula(value: date | int | None) -> str:
-    return str((value - EXCEL_EPOCH).days if isinstance(value, date) else value)
 
 
 def _write_list(workbook: Workbook, job: Job) -> None:
     """The first sheet: every problem, errors first, each with a link to its cell."""
     ws = workbook.create_sheet(_free_name(workbook), 0)
     _text(ws.cell(1, 1), f"批注回执：{job.heading}").font = Font(bold=True, size=14)
-    _text(
-        ws.cell(2, 1),
-        "标红的单元格为错误（须修改后重新报送），标黄的为警告；把鼠标移到单元格上可看批注。",
-    )
+    _text(ws.cell(2, 1), LIST_NOTE)
     for col, (header, width) in enumerate(zip(LIST_HEADERS, LIST_WIDTHS, strict=True), start=1):
         cell = _text(ws.cell(3, col), header)
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
@@ -176,7 +178,7 @@ def _write_list(workbook: Workbook, job: Job) -> None:
 
 def _list_row(ws: Worksheet, row: int, problem: Problem, workbook: Workbook) -> None:
     where = problem.location
-    values = (row - 3, problem.severity.value, _address(problem), problem.message,
+    values = (row - 3, problem.severity.value, address(problem), problem.message,
               problem.found, problem.hint)  # fmt: skip
     ws.cell(row, 1).value = values[0]
     for col, value in enumerate(values[1:], start=2):
@@ -192,16 +194,7 @@ def _list_row(ws: Worksheet, row: int, problem: Problem, workbook: Workbook) -> 
         target = f"'{where.sheet}'!{where.cell if CELL.match(where.cell) else 'A1'}"
         link = ws.cell(row, 3)
         link.hyperlink = Hyperlink(ref=link.coordinate, location=target, display=link.value)
-        link.font = Font(color="0563C1", underline="single")
-
-
-
-
-def _address(problem: Problem) -> str:
-    where = problem.location
-    if not where.sheet:
-        return "整个文件"
-    return f"{where.sheet}!{where.cell}" if where.cell else where.sheet
+        link.font = Font(color=LINK_RGB, underline="single")
 
 
 def _text(cell, value: str):  # type: ignore[no-untyped-def]
