@@ -115,9 +115,10 @@ def run(options: RunOptions, progress: Callable[[FileRead], None] | None = None)
         checkpoint("archived")
         fresh = ledger.fresh(intake.arrivals)
         jobs = [(str(arrival.archived), display) for arrival, display in fresh]
+        with stage("read"):
+            received = receive(jobs, progress=progress, executor=reader)
+        # the side process starts after reading: beside a rerun's one reader it would slow both
         with _outputs(options, ledger.size() + len(jobs)) as outputs:
-            with stage("read"):
-                received = receive(jobs, progress=progress, executor=reader)
             with stage("record"):
                 repeats = ledger.record(intake.arrivals, received)
             checkpoint("recorded")
