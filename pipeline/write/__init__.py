@@ -49,8 +49,9 @@ class Outputs:
     """The write stage of one output folder, begun before the rest of the run ends.
 
     Beginning it starts the side process that writes 回执清单 and 排名 (for large runs), so that
-    the process's start-up overlaps reading and validation; `index` writes 回执清单 there as
-    soon as the outcomes are known, overlapping the assessment; `finish` writes the rest.
+    the process's start-up overlaps validation; `index` writes 回执清单 there and begins the
+    批注回执 as soon as the outcomes are known, overlapping the assessment; `finish` writes the
+    rest.
     Use as a context manager.
     """
 

@@ -1,8 +1,8 @@
 """批注回执: the cadre's own workbook returned with every problem cell coloured and commented.
 
-Each file is annotated (`pipeline.write.marking`, the only openpyxl writer) in a spawned
-process under a memory limit, so no submitted file can take the run down; a manifest keeps
-what an earlier run made from the same inputs. This process never imports openpyxl.
+Each file is annotated (`pipeline.write.marking`: by editing its XML, or with openpyxl) in a
+spawned process under a memory limit, so no submitted file can take the run down; a manifest
+keeps what an earlier run made from the same inputs. This process never imports openpyxl.
 """
 
 from __future__ import annotations
@@ -67,11 +67,16 @@ def annotate_all(jobs: Sequence[Job], *, workers: int | None = None) -> list[Pat
     todo = [job for job in jobs if manifest is None or not manifest.holds(job)]
     if manifest is not None:
         manifest.forget(todo)  # before rewriting: a run killed halfway must not trust them
-    made = _annotate_in_processes(todo, workers or max(os.cpu_count() or 1, 1))
+    made = _annotate_in_processes(todo, workers or _spare_cores())
     made |= {job.target for job in jobs} - {job.target for job in todo}
     if manifest is not None:
         manifest.keep([job for job in jobs if job.target in made])
     return [job.target for job in jobs if job.target in made]
+
+
+def _spare_cores() -> int:
+    """Every core but the run's own: the 批注回执 are made while the run grades and writes."""
+    return max((os.cpu_count() or 1) - 1, 1)
 
 
 def _annotate_in_processes(jobs: Sequence[Job], workers: int) -> set[Path]:
