@@ -7,8 +7,10 @@ title row — plus a file that is not a workbook. Every annotated copy is read b
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
+import zipfile
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from factories import compliant_content, make_workspace, roster_rows, submit_roster
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -24,10 +26,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pipeline.demo.fill import fill_ledger
 from pipeline.forms.spec import ACTIVITIES
 from pipeline.ledger import Ledger
+from pipeline.problems import Location, Problem
 from pipeline.rules.model import Period
 from pipeline.runner import RunOptions, RunResult, run, workbook_sources
 from pipeline.write import marking, patching
-from pipeline.write.annotate import Job, annotate_all
+from pipeline.write.annotate import Job, Source, annotate_all
 from pipeline.write.patching import LIST_SHEET
 
 YEAR, UNIT = 2026, "渭滨区团委"
@@ -267,3 +270,27 @@ def test_libreoffice_keeps_the_fills_and_comments_of_the_xml_path(
         colour = RED if code != "number-too-large" else AMBER
         assert ws[cell].fill.fgColor.rgb.endswith(colour[2:]), (cell, ws[cell].fill.fgColor.rgb)
         assert ws[cell].comment is not None and cell in ws[cell].comment.text
+
+
+def test_the_xml_path_makes_the_cells_and_rows_it_marks(tmp_path: Path) -> None:
+    """A problem at a cell the file never stored (a blank required value), in a row it never
+    stored either: both are made, in order, and the cells around them keep their values."""
+    source = tmp_path / "稀疏.xlsx"
+    workbook = Workbook()
+    ws = workbook.active
+    ws.title = SHEET
+    ws["A1"], ws["C1"], ws["A5"] = "日期", "联系点", "第五行"
+    workbook.save(source)
+    problems = tuple(Problem("value-required", Location("稀疏.xlsx", SHEET, cell),
+                             params={"column": "活动类型"}) for cell in ("B1", "B3"))  # fmt: skip
+    job = Job(Source(source, "ledger"), tmp_path / "回执.xlsx", problems, "张三，退回")
+
+    assert patching.annotate_workbook(job) == job.target
+
+    marked = load_workbook(job.target)[SHEET]
+    assert [marked[c].value for c in ("A1", "C1", "A5")] == ["日期", "联系点", "第五行"]
+    for cell in ("B1", "B3"):
+        assert marked[cell].fill.fgColor.rgb == RED and cell in marked[cell].comment.text
+    with zipfile.ZipFile(job.target) as archive:  # Excel wants rows and cells in order
+        xml = archive.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert re.findall(r'<c r="([A-Z]+\d+)"', xml) == ["A1", "B1", "C1", "B3", "A5"]

@@ -38,6 +38,7 @@ WORKBOOK_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 COMMENTS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 VML_TYPE = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+RELS_TYPE = "application/vnd.openxmlformats-package.relationships+xml"
 X14_VALIDATIONS = "{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}"
 # CT_Worksheet's children in schema order: a new child goes before the first that follows it
 SHEET_ORDER = [
@@ -188,6 +189,7 @@ class _Package:
         if name not in self.raw:
             empty = etree.Element(f"{{{PACKAGE_REL}}}Relationships", nsmap={None: PACKAGE_REL})
             self.add(name, empty)
+            self.ensure_default("rels", RELS_TYPE)
         return self.tree(name)
 
     def ensure_default(self, extension: str, content_type: str) -> None:
@@ -405,15 +407,18 @@ class _Cells:
                 self.data.append(row)
             self.rows[number] = row
         for cell in row:
-            if "r" not in cell.attrib:
-                raise Unsupported("cells without references")
+            if cell.tag != f"{{{MAIN}}}c" or "r" not in cell.attrib:
+                raise Unsupported("a row holding more than referenced cells")
             if cell.get("r") == ref:
                 return cell
-            if _column_of(cell.get("r", "")) > column:
-                new = _element(MAIN, "c", r=ref)
-                cell.addprevious(new)
-                return new
-        return _sub(row, MAIN, "c", r=ref)
+        new = _element(MAIN, "c", r=ref)
+        right = [c for c in row if _column_of(c.get("r", "")) > column]
+        if right:
+            right[0].addprevious(new)
+        else:
+            row.append(new)
+        row.attrib.pop("spans", None)  # an optional hint, which the new cell may lie outside
+        return new
 
 
 def _mark_sheet(
