@@ -7,16 +7,20 @@ title row — plus a file that is not a workbook. Every annotated copy is read b
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
+import struct
 import subprocess
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
+import xlsxwriter
 from factories import compliant_content, make_workspace, roster_rows, submit_roster
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
@@ -294,3 +298,33 @@ def test_the_xml_path_makes_the_cells_and_rows_it_marks(tmp_path: Path) -> None:
     with zipfile.ZipFile(job.target) as archive:  # Excel wants rows and cells in order
         xml = archive.read("xl/worksheets/sheet1.xml").decode("utf-8")
     assert re.findall(r'<c r="([A-Z]+\d+)"', xml) == ["A1", "B1", "C1", "B3", "A5"]
+
+
+def _png() -> bytes:
+    """A one-pixel PNG."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))  # fmt: skip
+
+
+def test_the_xml_path_keeps_a_picture_pasted_into_the_marked_sheet(tmp_path: Path) -> None:
+    source = tmp_path / "有图片.xlsx"
+    workbook = xlsxwriter.Workbook(str(source))
+    ws = workbook.add_worksheet(SHEET)
+    ws.write("A1", "日期")
+    ws.insert_image("D2", "照片.png", {"image_data": io.BytesIO(_png())})
+    workbook.close()
+    problem = Problem("value-required", Location("有图片.xlsx", SHEET, "B2"), params={"column": "活动类型"})
+    job = Job(Source(source, "ledger"), tmp_path / "回执.xlsx", (problem,), "张三，退回")
+
+    assert patching.annotate_workbook(job) == job.target
+
+    with zipfile.ZipFile(job.target) as archive:
+        assert archive.read("xl/media/image1.png") == _png()
+        xml = archive.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert xml.index("<drawing ") < xml.index("<legacyDrawing ")  # the schema's order
+    assert "B2" in load_workbook(job.target)[SHEET]["B2"].comment.text
