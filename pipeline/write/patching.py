@@ -11,10 +11,11 @@ marks it instead.
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import re
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from posixpath import dirname, join, normpath
@@ -675,14 +676,7 @@ def _target(source: str, target: str) -> str:
 
 def _free_id(relations: etree._Element) -> str:
     taken = {r.get("Id") for r in relations}
-    return next(f"rId{n}" for n in _count() if f"rId{n}" not in taken)
-
-
-def _count() -> Iterator[int]:
-    n = 0
-    while True:
-        n += 1
-        yield n
+    return next(f"rId{n}" for n in itertools.count(1) if f"rId{n}" not in taken)
 
 
 def _row_of(ref: str) -> int:
