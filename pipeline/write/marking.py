@@ -8,11 +8,8 @@ rows leave them behind); a first sheet 错误清单 lists every problem with a l
 
 from __future__ import annotations
 
-import math
-import re
 import warnings
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
@@ -24,9 +21,8 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.forms.spec import TEMPLATES, Sheet
-from pipeline.forms.validations import Validation, validations_for
-from pipeline.ingest.reader import HEADER_SEARCH_ROWS, header_key
-from pipeline.problems import Problem, Severity
+from pipeline.forms.validations import Validation
+from pipeline.problems import Problem
 from pipeline.write import patching
 from pipeline.write.annotate import Job
 from pipeline.write.files import atomic_path
@@ -34,20 +30,24 @@ from pipeline.write.patching import (
     AUTHOR,
     FILL_RGB,
     HEADER_RGB,
-    LINE_HEIGHT,
     LINK_RGB,
     LIST_HEADERS,
     LIST_NOTE,
     LIST_SHEET,
     LIST_WIDTHS,
-    address,
+    comment_lines,
+    errors_first,
     formula,
+    link_location,
+    list_row_height,
+    list_values,
+    problems_by_cell,
+    validation_ranges,
+    worst,
 )
-from pipeline.write.workbook import text_width
 
 FILLS = {severity: PatternFill("solid", fgColor=rgb) for severity, rgb in FILL_RGB.items()}
 HEADER_FILL = PatternFill("solid", fgColor=HEADER_RGB)
-CELL = re.compile(r"^[A-Z]{1,3}[1-9][0-9]*$")
 CPU_SECONDS = 60
 
 
@@ -75,8 +75,9 @@ def annotate_workbook(job: Job) -> Path | None:
     template = TEMPLATES[job.source.template_id]
     if not any(sheet.name in workbook.sheetnames for sheet in template.sheets):
         return None  # e.g. Strict Open XML, which openpyxl reads as empty
-    for (name, cell), found in _by_cell(job.problems, workbook).items():
-        _mark(workbook[name], cell, found)
+    for name, cells in problems_by_cell(job.problems, workbook.sheetnames).items():
+        for cell, found in cells.items():
+            _mark(workbook[name], cell, found)
     for sheet in template.sheets:
         if sheet.name in workbook.sheetnames and job.source.anchors.get(sheet.name):
             _restore_validations(workbook[sheet.name], sheet, job.source.anchors[sheet.name])
@@ -86,27 +87,15 @@ def annotate_workbook(job: Job) -> Path | None:
     return job.target
 
 
-def _by_cell(problems: Sequence[Problem], workbook: Workbook) -> dict[tuple[str, str], list]:
-    cells: dict[tuple[str, str], list[Problem]] = defaultdict(list)
-    for problem in problems:
-        where = problem.location
-        if where.sheet in workbook.sheetnames and CELL.match(where.cell):
-            cells[(where.sheet, where.cell)].append(problem)
-    return cells
-
-
 def _mark(ws: Worksheet, cell: str, problems: list[Problem]) -> None:
     """Fill the cell (red for an error, amber for a warning) and comment on it.
 
     A cell inside a merged range is filled; its comment goes on the range's top-left cell,
     the only one a spreadsheet shows.
     """
-    worst = (
-        Severity.ERROR if any(p.severity is Severity.ERROR for p in problems) else Severity.WARNING
-    )
-    ws[cell].fill = FILLS[worst]
+    ws[cell].fill = FILLS[worst(problems)]
     anchor = next((str(r.start_cell.coordinate) for r in ws.merged_cells.ranges if cell in r), cell)
-    text = "\n".join(f"{p.severity.value}（{cell}）：{p.message}\n修改：{p.hint}" for p in problems)
+    text = "\n".join(comment_lines(cell, problems))
     old = ws[anchor].comment
     if old is not None and old.author != AUTHOR:
         text = f"{text}\n——原批注：{old.text}"
@@ -118,27 +107,8 @@ def _mark(ws: Worksheet, cell: str, problems: list[Problem]) -> None:
 def _restore_validations(ws: Worksheet, sheet: Sheet, anchors: Mapping[str, str]) -> None:
     """Replace the sheet's validations by the template's, at the fields' real positions."""
     ws.data_validations.dataValidation = []
-    positions = {f.name: anchors.get(f.name, "") for f in sheet.fields}
-    header = None if sheet.key_value else _header_row(ws, sheet, positions)
-    for _, validation in validations_for(sheet):
-        where = positions.get(validation.field, "")
-        if not where:
-            continue
-        if header is not None:
-            where = f"{where}{header + 1}:{where}{header + sheet.rows}"
+    for validation, where in validation_ranges(sheet, anchors, lambda ref: ws[ref].value):
         ws.add_data_validation(_openpyxl_validation(validation, where))
-
-
-def _header_row(ws: Worksheet, sheet: Sheet, positions: Mapping[str, str]) -> int | None:
-    """The row of the table's header, found in the first field's column."""
-    first = sheet.fields[0]
-    column = positions.get(first.name)
-    if not column:
-        return None
-    for row in range(1, HEADER_SEARCH_ROWS + 1):
-        if header_key(ws[f"{column}{row}"].value) == header_key(first.name):
-            return row
-    return None
 
 
 def _openpyxl_validation(v: Validation, ref: str) -> DataValidation:
@@ -166,8 +136,7 @@ def _write_list(workbook: Workbook, job: Job) -> None:
         cell = _text(ws.cell(3, col), header)
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
         ws.column_dimensions[cell.column_letter].width = width
-    ordered = sorted(job.problems, key=lambda p: p.severity is not Severity.ERROR)
-    for row, problem in enumerate(ordered, start=4):
+    for row, problem in enumerate(errors_first(job.problems), start=4):
         _list_row(ws, row, problem, workbook)
     _print_setup(ws, job.heading)
     for sheet in workbook.worksheets:
@@ -178,22 +147,18 @@ def _write_list(workbook: Workbook, job: Job) -> None:
 
 def _list_row(ws: Worksheet, row: int, problem: Problem, workbook: Workbook) -> None:
     where = problem.location
-    values = (row - 3, problem.severity.value, address(problem), problem.message,
-              problem.found, problem.hint)  # fmt: skip
+    values = list_values(row - 3, problem)
     ws.cell(row, 1).value = values[0]
     for col, value in enumerate(values[1:], start=2):
         _text(ws.cell(row, col), str(value))
     for col in range(1, len(values) + 1):
         ws.cell(row, col).alignment = Alignment(wrap_text=True, vertical="top")
-    lines = max(
-        math.ceil(text_width(str(v)) / (w - 1)) for v, w in zip(values, LIST_WIDTHS, strict=True)
-    )
-    ws.row_dimensions[row].height = LINE_HEIGHT * max(lines, 1)  # no spreadsheet measures it
+    ws.row_dimensions[row].height = list_row_height(values)
     ws.cell(row, 2).fill = FILLS[problem.severity]
     if where.sheet in workbook.sheetnames and workbook[where.sheet].sheet_state == "visible":
-        target = f"'{where.sheet}'!{where.cell if CELL.match(where.cell) else 'A1'}"
         link = ws.cell(row, 3)
-        link.hyperlink = Hyperlink(ref=link.coordinate, location=target, display=link.value)
+        link.hyperlink = Hyperlink(ref=link.coordinate, location=link_location(problem),
+                                   display=link.value)  # fmt: skip
         link.font = Font(color=LINK_RGB, underline="single")
 
 

@@ -15,8 +15,9 @@ import itertools
 import math
 import re
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from posixpath import dirname, join, normpath
 from xml.sax.saxutils import escape, quoteattr
@@ -25,7 +26,7 @@ from lxml import etree
 
 from pipeline.forms.spec import TEMPLATES, Sheet
 from pipeline.forms.validations import Validation, validations_for
-from pipeline.ingest.reader import HEADER_SEARCH_ROWS, column_letter, header_key
+from pipeline.ingest.reader import HEADER_SEARCH_ROWS, Cell, column_letter, header_key
 from pipeline.problems import Problem, Severity
 from pipeline.write.annotate import Job
 from pipeline.write.files import atomic_path
@@ -132,7 +133,7 @@ def annotate_workbook(job: Job) -> Path | None:
     if not any(sheet.name in book.parts for sheet in template.sheets):
         return None
     styles = _Styles(package)
-    for block, (name, cells) in enumerate(_by_sheet(job.problems, book).items(), start=1):
+    for block, (name, cells) in enumerate(problems_by_cell(job.problems, book.parts).items(), 1):
         _mark_sheet(package, book.parts[name], cells, styles, block)
     for sheet in template.sheets:
         anchors = job.source.anchors.get(sheet.name)
@@ -170,10 +171,8 @@ class _Package:
         if name in self.raw:
             raise Unsupported(f"part {name} exists")
         self.order.append(name)
-        self.raw[name] = b""
-        if isinstance(data, bytes):
-            self.raw[name] = data
-        else:
+        self.raw[name] = data if isinstance(data, bytes) else b""
+        if not isinstance(data, bytes):
             self.trees[name] = data
         if content_type is not None:
             _sub(self.tree("[Content_Types].xml"), TYPES, "Override",
@@ -233,11 +232,13 @@ class _Book:
             self.parts[sheet.get("name", "")] = part
             if sheet.get("state", "visible") == "visible":
                 self.visible.add(sheet.get("name", ""))
-        self.shared = self._shared_strings(targets)
+        self._targets = targets
 
-    def _shared_strings(self, targets: Mapping[str | None, str]) -> list[str]:
+    @cached_property
+    def shared(self) -> list[str]:
+        """The shared strings, parsed only when a cell's text is wanted (finding a header)."""
         kind = f"{REL}/sharedStrings"
-        found = [targets[r.get("Id")] for r in self.rels if r.get("Type") == kind]
+        found = [self._targets[r.get("Id")] for r in self.rels if r.get("Type") == kind]
         if not found or found[0] not in self.package.raw:
             return []
         root = etree.fromstring(self.package.raw[found[0]], PARSER)
@@ -435,15 +436,11 @@ def _mark_sheet(
     merged = [_bounds(m.get("ref", "")) for m in root.iter(f"{{{MAIN}}}mergeCell")]
     notes: dict[str, list[str]] = {}
     for ref, problems in cells.items():
-        errors = any(p.severity is Severity.ERROR for p in problems)
-        worst = Severity.ERROR if errors else Severity.WARNING
         cell = grid.get(ref)
-        cell.set("s", str(styles.marked(int(cell.get("s", "0") or 0), worst)))
+        cell.set("s", str(styles.marked(int(cell.get("s", "0") or 0), worst(problems))))
         anchor = next((_ref(top, left) for top, left, bottom, right in merged
                        if top <= _row_of(ref) <= bottom and left <= _column_of(ref) <= right), ref)  # fmt: skip
-        notes.setdefault(anchor, []).extend(
-            f"{p.severity.value}（{ref}）：{p.message}\n修改：{p.hint}" for p in problems
-        )
+        notes.setdefault(anchor, []).extend(comment_lines(ref, problems))
     comments = package.free_name("xl/comments{}.xml")
     package.add(comments, _comments_xml(notes), COMMENTS_TYPE)
     drawing = package.free_name("xl/drawings/vmlDrawing{}.vml")
@@ -472,31 +469,13 @@ def _restore_validations(
                 listing.remove(ext)
         if not len(listing):
             root.remove(listing)
-    positions = {f.name: anchors.get(f.name, "") for f in sheet.fields}
-    header = None if sheet.key_value else _header_row(_Cells(root), sheet, positions, book.shared)
-    made = []
-    for _, validation in validations_for(sheet):
-        where = positions.get(validation.field, "")
-        if not where:
-            continue
-        if header is not None:
-            where = f"{where}{header + 1}:{where}{header + sheet.rows}"
-        made.append(_validation(validation, where))
+    grid = _Cells(root)
+    ranges = validation_ranges(sheet, anchors, lambda ref: grid.value(ref, book.shared))
+    made = [_validation(validation, where) for validation, where in ranges]
     if made:
         listing = _element(MAIN, "dataValidations", count=str(len(made)))
         listing.extend(made)
         _placed(root, listing, SHEET_ORDER)
-
-
-def _header_row(
-    grid: _Cells, sheet: Sheet, positions: Mapping[str, str], shared: Sequence[str]
-) -> int | None:
-    column = positions.get(sheet.fields[0].name)
-    if not column:
-        return None
-    wanted = header_key(sheet.fields[0].name)
-    return next((row for row in range(1, HEADER_SEARCH_ROWS + 1)
-                 if header_key(grid.value(f"{column}{row}", shared)) == wanted), None)  # fmt: skip
 
 
 def _validation(v: Validation, ref: str) -> etree._Element:
@@ -532,6 +511,84 @@ def address(problem: Problem) -> str:
     return f"{where.sheet}!{where.cell}" if where.cell else where.sheet
 
 
+def problems_by_cell(
+    problems: Sequence[Problem], sheets: Collection[str]
+) -> dict[str, dict[str, list[Problem]]]:
+    """The problems located at a cell of one of ``sheets``: sheet → cell → problems."""
+    found: dict[str, dict[str, list[Problem]]] = {}
+    for problem in problems:
+        where = problem.location
+        if where.sheet in sheets and CELL.match(where.cell):
+            found.setdefault(where.sheet, {}).setdefault(where.cell, []).append(problem)
+    return found
+
+
+def worst(problems: Sequence[Problem]) -> Severity:
+    errors = any(p.severity is Severity.ERROR for p in problems)
+    return Severity.ERROR if errors else Severity.WARNING
+
+
+def comment_lines(cell: str, problems: Sequence[Problem]) -> list[str]:
+    """What the comment on a problem cell says, problem by problem."""
+    return [f"{p.severity.value}（{cell}）：{p.message}\n修改：{p.hint}" for p in problems]
+
+
+def validation_ranges(
+    sheet: Sheet, anchors: Mapping[str, str], value_at: Callable[[str], Cell]
+) -> list[tuple[Validation, str]]:
+    """Each template validation of ``sheet`` with the cells it covers in this file.
+
+    A table's validations cover its rows below the header, which is found by its first
+    field's heading in that field's column (``value_at`` reads a cell by its reference);
+    a key-value sheet's cover the value cells themselves.
+    """
+    positions = {f.name: anchors.get(f.name, "") for f in sheet.fields}
+    header = None if sheet.key_value else _header_row(sheet, positions, value_at)
+    ranges = []
+    for _, validation in validations_for(sheet):
+        where = positions.get(validation.field, "")
+        if not where:
+            continue
+        if header is not None:
+            where = f"{where}{header + 1}:{where}{header + sheet.rows}"
+        ranges.append((validation, where))
+    return ranges
+
+
+def _header_row(
+    sheet: Sheet, positions: Mapping[str, str], value_at: Callable[[str], Cell]
+) -> int | None:
+    column = positions.get(sheet.fields[0].name)
+    if not column:
+        return None
+    wanted = header_key(sheet.fields[0].name)
+    return next((row for row in range(1, HEADER_SEARCH_ROWS + 1)
+                 if header_key(value_at(f"{column}{row}")) == wanted), None)  # fmt: skip
+
+
+def errors_first(problems: Sequence[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: p.severity is not Severity.ERROR)
+
+
+def list_values(number: int, problem: Problem) -> tuple[object, ...]:
+    """The list sheet's row of a problem: 序号, 等级, 单元格, 问题, 发现的值, 修改提示."""
+    return (number, problem.severity.value, address(problem), problem.message, problem.found,
+            problem.hint)  # fmt: skip
+
+
+def list_row_height(values: Sequence[object]) -> float:
+    """The height the row's wrapped text needs: no spreadsheet measures it for us."""
+    lines = max(math.ceil(text_width(str(v)) / (w - 1))
+                for v, w in zip(values, LIST_WIDTHS, strict=True))  # fmt: skip
+    return LINE_HEIGHT * max(lines, 1)
+
+
+def link_location(problem: Problem) -> str:
+    """The in-workbook link to a problem's cell (its sheet's first cell when it has none)."""
+    where = problem.location
+    return f"{_quoted(where.sheet)}!{where.cell if CELL.match(where.cell) else 'A1'}"
+
+
 def _list_sheet(job: Job, book: _Book, styles: _Styles, name: str) -> bytes:
     """The first sheet: every problem, errors first, each with a link to its cell."""
     header_style = styles.listed(font="bold", fill=HEADER_RGB, wrap=False)
@@ -543,15 +600,10 @@ def _list_sheet(job: Job, book: _Book, styles: _Styles, name: str) -> bytes:
         ),
     ]
     links = []
-    body, ordered = (
-        styles.listed(),
-        sorted(job.problems, key=lambda p: p.severity is not Severity.ERROR),
-    )
+    body, ordered = styles.listed(), errors_first(job.problems)
     for number, problem in enumerate(ordered, start=4):
-        values = (str(number - 3), problem.severity.value, address(problem), problem.message,
-                  problem.found, problem.hint)  # fmt: skip
-        where = problem.location
-        linked = where.sheet in book.visible
+        values = list_values(number - 3, problem)
+        linked = problem.location.sheet in book.visible
         cells = [f'<c r="A{number}" s="{body}"><v>{number - 3}</v></c>']
         for col, value in enumerate(values[1:], start=1):
             style = body
@@ -560,11 +612,9 @@ def _list_sheet(job: Job, book: _Book, styles: _Styles, name: str) -> bytes:
             elif col == 2 and linked:
                 style = styles.listed(font="link")
             cells.append(_text(f"{column_letter(col)}{number}", str(value), style))
-        lines = max(math.ceil(text_width(str(v)) / (w - 1))
-                    for v, w in zip(values, LIST_WIDTHS, strict=True))  # fmt: skip
-        rows.append(_row(number, cells, height=LINE_HEIGHT * max(lines, 1)))
+        rows.append(_row(number, cells, height=list_row_height(values)))
         if linked:
-            target = f"{_quoted(where.sheet)}!{where.cell if CELL.match(where.cell) else 'A1'}"
+            target = link_location(problem)
             links.append(f"<hyperlink ref=\"C{number}\" location={quoteattr(_clean(target))} "
                          f"display={quoteattr(_clean(str(values[2])))}/>")  # fmt: skip
     last = 3 + len(ordered)
@@ -639,15 +689,6 @@ def _vml(notes: Mapping[str, list[str]], block: int) -> bytes:
         '<v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
         f'{"".join(shapes)}</xml>'
     ).encode()  # fmt: skip
-
-
-def _by_sheet(problems: Sequence[Problem], book: _Book) -> dict[str, dict[str, list[Problem]]]:
-    found: dict[str, dict[str, list[Problem]]] = {}
-    for problem in problems:
-        where = problem.location
-        if where.sheet in book.parts and CELL.match(where.cell):
-            found.setdefault(where.sheet, {}).setdefault(where.cell, []).append(problem)
-    return found
 
 
 def _element(namespace: str, tag: str, **attributes: str) -> etree._Element:
