@@ -57,7 +57,7 @@ CATALOGUE: dict[str, Entry] = {
     # cell values
     "value-required": Entry(E, "“{column}”不能为空", "请填写“{column}”"),
     "date-unreadable": Entry(E, "“{column}”的值“{found}”不是可识别的日期", "请按 2026-03-05 的格式填写日期"),
-    "date-impossible": Entry(E, "“{column}”的值“{found}”不是真实存在的日期", "请核对月份和日期（如 2 月没有 30 日）"),
+    "date-impossible": Entry(E, "“{column}”的值“{found}”不是真实存在或可用的日期", "请核对年、月、日（如 2 月没有 30 日，年份应在 1678 至 2261 年之间）"),
     "date-out-of-year": Entry(E, "“{column}”的日期 {found} 不在填报年度 {expected} 内", "请核对日期和“基本信息”中的年度"),
     "date-in-future": Entry(W, "“{column}”的日期 {found} 晚于统计截止日 {expected}", "请核对日期是否填写有误"),
     "year-invalid": Entry(E, "年度“{found}”不是有效的四位年份", "请填写四位年份，如 2026"),

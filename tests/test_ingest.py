@@ -98,6 +98,35 @@ def test_addresses_survive_inserted_rows_and_hidden_columns(tmp_path: Path) -> N
     assert batch.sheets["活动记录"]["_row"].tolist() == [4, 5]
 
 
+def test_rows_with_nothing_typed_in_are_dropped_and_the_rest_keep_their_rows(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "gaps.xlsx"
+    _shifted_ledger(path)
+    book = openpyxl.load_workbook(path)
+    sheet = book["活动记录"]
+    sheet["C7"] = "   "  # spaces only
+    sheet["D8"] = "\u3000"  # a full-width space only
+    sheet["B9"] = dt.datetime(2300, 1, 1)  # a day pandas cannot hold is still typed in
+    sheet["F11"] = 0  # a zero is a value
+    book.save(path)
+    batch = ingest([(str(path), "inbox/gaps.xlsx")], workers=1)
+    assert batch.sheets["活动记录"]["_row"].tolist() == [4, 5, 9, 11]
+    assert batch.sheets["基本信息"]["_row"].tolist() == [0]
+    problems = validate(batch, as_of=dt.date(2026, 11, 30), year=2026)["inbox/gaps.xlsx"]
+    assert ("date-impossible", "B9", "2300-01-01") in {
+        (p.code, p.location.cell, p.found) for p in problems
+    }
+
+
+@pytest.mark.parametrize(
+    "typed", [dt.datetime(2300, 1, 1), dt.date(1500, 6, 1), "2300年1月1日", 200000.0]
+)
+def test_a_day_no_ledger_can_keep_is_kept_as_text(typed: object) -> None:
+    values = normalise_column(pd.Series([typed], dtype=object), ACTIVITIES.field("日期"))
+    assert isinstance(values[0], str)
+
+
 def test_a_crashing_reader_costs_one_file_not_the_run(tmp_path: Path) -> None:
     crasher = (
         CORPUS / "ExcelDataReader" / "Test_git_issue_382_oom.xls"

@@ -25,7 +25,9 @@ DATE_PATTERN = r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?
 NUMBER_PATTERN = r"^([+-]?\d+(?:\.\d+)?)\s*(?:人|名|次|天|日|个|场|项|篇)?$"
 YEAR_PATTERN = r"^(\d{4})\s*年?(?:度)?$"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-LAST_SERIAL = 2958465  # 9999-12-31
+# the days a ledger can keep (nanoseconds since 1970: 1677 to 2262); any other is kept as text
+FIRST_DAY, LAST_DAY = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
+LAST_SERIAL = (LAST_DAY.date() - EXCEL_EPOCH.date()).days
 _DATE = re.compile(DATE_PATTERN)
 
 
@@ -111,11 +113,14 @@ def _texts(array: np.ndarray, convert: Callable[[str], object]) -> np.ndarray:
 def _dates(array: np.ndarray) -> np.ndarray:
     out = np.full(len(array), None, dtype=object)
     is_date = DAY.mask(array)
-    stamps = pd.to_datetime(pd.Series(array[is_date], dtype=object), errors="coerce")
-    codes, calendar = pd.factorize(stamps.dt.normalize())  # a year has 365 days, not a million
+    stamps = pd.to_datetime(pd.Series(array[is_date], dtype=object), errors="coerce").dt.normalize()
+    far = (stamps.notna() & ~stamps.between(FIRST_DAY, LAST_DAY)).to_numpy()
+    codes, calendar = pd.factorize(stamps.mask(far))  # a year has 365 days, not a million
     shared = np.empty(len(calendar) + 1, dtype=object)
     shared[:-1], shared[-1] = list(calendar), pd.NaT  # code -1 (NaT) takes the last
     out[is_date] = shared[codes]
+    far_days = np.flatnonzero(is_date)[far]
+    out[far_days] = [_clean(_to_text(v)) for v in array[far_days]]
     serial = NUMERIC.mask(array)
     days = pd.to_numeric(pd.Series(array[serial], dtype=object), errors="coerce").to_numpy(float)
     plausible = (days >= 1) & (days <= LAST_SERIAL)
@@ -140,6 +145,7 @@ def _typed_dates(texts: np.ndarray) -> np.ndarray:
     cleaned = pd.Series([_clean(text) for text in distinct], dtype=object)
     parts = cleaned.str.extract(DATE_PATTERN)
     days = pd.to_datetime({"year": parts[0], "month": parts[1], "day": parts[2]}, errors="coerce")
+    days = days.where(days.between(FIRST_DAY, LAST_DAY))
     return cleaned.where(days.isna(), days.astype(object)).to_numpy()[codes]
 
 
