@@ -61,12 +61,17 @@ def pack(reads: list[FileRead]) -> Chunk:
 
 
 def typed_frame(spec: Sheet, held: list[tuple[int, RawSheet]]) -> pd.DataFrame:
-    """One sheet kind's raw rows of several files as a frame of normalised values."""
+    """One sheet kind's raw rows of several files as a frame of normalised values; a table's
+    rows with nothing in them (blank, or spaces only: typed as None) are dropped."""
     counts = [len(raw.numbers) for _, raw in held]
     files = np.repeat(np.array([file_no for file_no, _ in held], dtype=np.int64), counts)
     numbers = np.concatenate([raw.numbers for _, raw in held]) if held else files
-    frame = pd.DataFrame({segment.FILE: files, segment.ROW: numbers.astype(np.int64)})
+    columns: dict[str, np.ndarray] = {segment.FILE: files, segment.ROW: numbers.astype(np.int64)}
+    filled = np.full(len(files), spec.key_value)  # a key-value sheet keeps its one row
     for k, f in enumerate(spec.fields):
         cells = np.concatenate([raw.columns[k] for _, raw in held]) if held else np.empty(0, object)
-        frame[f.name] = normalise_column(pd.Series(cells, dtype=object), f)
-    return frame
+        columns[f.name] = normalise_column(pd.Series(cells, dtype=object), f).to_numpy()
+        filled |= columns[f.name] != None  # noqa: E711 (elementwise: NaT is a value typed in)
+    if not filled.all():
+        columns = {name: values[filled] for name, values in columns.items()}
+    return pd.DataFrame({n: pd.Series(v, dtype=v.dtype) for n, v in columns.items()})

@@ -29,7 +29,8 @@ class RawSheet:
 
     `anchors` maps a field to its column letter (table sheets: the address is anchor + row) or
     to its absolute cell (key-value sheets, whose single row has number 0). `columns` holds one
-    object array a field, blanks as None, its rows numbered by `numbers`.
+    object array a field, its rows numbered by `numbers`: every row below a table's header, blank
+    ones too (typing finds blank cells array-wise over many files, `pipeline.ingest.chunk`).
     """
 
     name: str
@@ -175,12 +176,8 @@ def _read_table(
     empty = np.full(len(body[0]) if body else 0, None, dtype=object)
     indices = [columns.get(f.name) for f in spec.fields]
     cells = [empty if i is None or i >= len(body) else body[i] for i in indices]
-    filled = np.zeros(len(empty), dtype=bool)
-    for column in cells:
-        column[np.equal(column, "")] = None
-        filled |= np.fromiter(map(_filled, column), bool, len(column))
-    numbers = np.flatnonzero(filled).astype(np.int64) + header_row + 2
-    return RawSheet(spec.name, anchors, numbers, [column[filled] for column in cells])
+    numbers = np.arange(len(empty), dtype=np.int64) + header_row + 2
+    return RawSheet(spec.name, anchors, numbers, cells)
 
 
 def _columns(rows: list[list[Cell]]) -> list[np.ndarray]:
@@ -194,10 +191,6 @@ def _columns(rows: list[list[Cell]]) -> list[np.ndarray]:
         column[:] = values  # element by element: no value is taken apart as a sequence
         columns.append(column)
     return columns
-
-
-def _filled(value: Cell) -> bool:
-    return value is not None and (type(value) is not str or bool(value.strip()))
 
 
 def _find_header(grid: list[list[Cell]], wanted: dict[str, str]) -> tuple[int, dict[str, int]]:
