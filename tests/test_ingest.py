@@ -12,8 +12,10 @@ import pytest
 from factories import read_files
 
 from pipeline.forms.spec import ACTIVITIES, BASIC_INFO
-from pipeline.ingest import ingest
+from pipeline.ingest import ingest, segment
+from pipeline.ingest.chunk import pack
 from pipeline.ingest.normalise import normalise_column
+from pipeline.ingest.worker import read_file
 from pipeline.resources import templates_dir
 from pipeline.validate import validate
 
@@ -125,6 +127,31 @@ def test_rows_with_nothing_typed_in_are_dropped_and_the_rest_keep_their_rows(
 def test_a_day_no_ledger_can_keep_is_kept_as_text(typed: object) -> None:
     values = normalise_column(pd.Series([typed], dtype=object), ACTIVITIES.field("日期"))
     assert isinstance(values[0], str)
+
+
+def test_a_file_typing_fails_on_is_returned_and_the_others_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good, bad = tmp_path / "good.xlsx", tmp_path / "bad.xlsx"
+    _shifted_ledger(good)
+    shutil.copy(good, bad)
+    reads = [read_file(str(path), f"inbox/{path.name}") for path in (bad, good)]
+    encode = segment.encode
+
+    def fails_on_bad(frame: pd.DataFrame, keys: list[str], fields: list[str]) -> bytes:
+        if "inbox/bad.xlsx" in keys:
+            raise OverflowError("a value nobody foresaw")
+        return encode(frame, keys, fields)
+
+    monkeypatch.setattr(segment, "encode", fails_on_bad)
+    packed = pack(reads)
+    by_display = {read.display: read for read in packed.reads}
+    assert [p.code for p in by_display["inbox/bad.xlsx"].problems] == ["file-unreadable"]
+    assert by_display["inbox/good.xlsx"].problems == []
+    assert by_display["inbox/good.xlsx"].anchors["活动记录"]["日期"] == "B"
+    assert packed.segments and all(
+        segment.InMemory(blob).keys() == ["inbox/good.xlsx"] for _, blob in packed.segments
+    )
 
 
 def test_a_crashing_reader_costs_one_file_not_the_run(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from pipeline.forms.spec import TEMPLATES, Sheet
 from pipeline.ingest import segment
 from pipeline.ingest.normalise import normalise_column
 from pipeline.ingest.reader import ParsedFile, RawSheet
-from pipeline.problems import Problem
+from pipeline.problems import Location, Problem
 
 SHEETS: tuple[Sheet, ...] = tuple(s for t in TEMPLATES.values() for s in t.sheets)
 
@@ -47,16 +47,39 @@ class Chunk:
 
 
 def pack(reads: list[FileRead]) -> Chunk:
-    """Type every sheet's rows of ``reads`` and encode them; each read keeps its anchors."""
+    """Type every sheet's rows of ``reads`` and encode them; each read keeps its anchors.
+
+    Should typing fail on some value nobody foresaw, the files are typed one by one and the
+    one that fails is returned unreadable: one file's problem, never the run's.
+    """
+    try:
+        chunk = _pack(reads)
+    except Exception as exc:
+        if len(reads) > 1:
+            parts = [pack([read]) for read in reads]
+            return Chunk([r for c in parts for r in c.reads], [s for c in parts for s in c.segments])
+        read = reads[0]
+        detail = f"{type(exc).__name__}: {str(exc)[:200]}"
+        read.parsed.sheets.clear()
+        read.parsed.problems.append(
+            Problem("file-unreadable", Location(read.display), params={"detail": detail})
+        )
+        return Chunk(reads)
+    for read in reads:
+        read.parsed.sheets.clear()  # their rows travel in the segments
+    return chunk
+
+
+def _pack(reads: list[FileRead]) -> Chunk:
     segments = []
     keys = [read.display for read in reads]
     for spec in SHEETS:
-        held = [(n, r.parsed.sheets.pop(spec.name)) for n, r in enumerate(reads) if spec.name in r.parsed.sheets]
-        for n, raw in held:
-            reads[n].anchors[spec.name] = raw.anchors
+        held = [(n, r.parsed.sheets[spec.name]) for n, r in enumerate(reads) if spec.name in r.parsed.sheets]
         frame = typed_frame(spec, held)
         if not frame.empty:
             segments.append((spec.name, segment.encode(frame, keys, spec.field_names)))
+    for read in reads:
+        read.anchors = {name: raw.anchors for name, raw in read.parsed.sheets.items()}
     return Chunk(reads, segments)
 
 
