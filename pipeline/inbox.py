@@ -12,7 +12,7 @@ import fcntl
 import os
 import time
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -82,38 +82,64 @@ def candidates(inbox: Path) -> list[Path]:
 def take(
     inbox: Path, archive: Path, *, settle: float, sleep: Callable[[float], None] = time.sleep
 ) -> Intake:
-    """Archive every file that is ready; note the others. Waits at most ``settle`` seconds once.
+    """Archive every file that is ready; note the others (`Taking`)."""
+    taking = Taking(inbox, archive, settle=settle, sleep=sleep)
+    for _ in taking:
+        pass
+    return taking.intake
+
+
+class Taking:
+    """The files of the inbox sorted into ready, young and left on creation; iterating archives
+    the ready ones, waits at most ``settle`` seconds once for the young, archives those that
+    settled, and yields each arrival as soon as its copy is made, in path order.
 
     Ready means: not an owner, hidden or linked file, not held by another program, and either a
-    complete zip or not modified for ``settle`` seconds.
+    complete zip or not modified for ``settle`` seconds. A run reads the copies while the rest are
+    made; they are made durable by one sync when the iteration ends: nothing may record an
+    arrival before that. `intake` is complete then.
     """
-    intake, ready, young = Intake(), [], []
-    found = candidates(inbox)
-    present = set(found)  # owner files are looked up here: three stats a file cost seconds
-    for path in found:
-        relative = path.relative_to(inbox).as_posix()
-        with suppress(FileNotFoundError):  # taken out of the inbox while we looked
-            if ignored := _ignored(path, relative):
-                intake.left.append(Left(relative, ignored))
-            elif held := _held(path, present):
-                intake.left.append(Left(relative, held, retry=True))
-            elif _age(path) < settle and not _complete_zip(path):
-                young.append((path, relative))
-            else:
-                ready.append((path, relative))
-    _archive_all(ready, archive, intake)
-    if young:
-        sleep(min(settle, max(settle - min(_age(p) for p, _ in young), 0.0)))
-    settled = []
-    for path, relative in young:
-        with suppress(FileNotFoundError):
-            if _age(path) < settle:
-                intake.left.append(Left(relative, STILL_WRITTEN, retry=True))
-            else:
-                settled.append((path, relative))
-    _archive_all(settled, archive, intake)
-    intake.arrivals.sort(key=lambda a: a.relative)
-    return intake
+
+    def __init__(
+        self, inbox: Path, archive: Path, *, settle: float,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:  # fmt: skip
+        self.intake, self.archive, self.settle, self.sleep = Intake(), archive, settle, sleep
+        self._ready: list[tuple[Path, str]] = []
+        self._young: list[tuple[Path, str]] = []
+        found = candidates(inbox)
+        present = set(found)  # owner files are looked up here: three stats a file cost seconds
+        for path in found:
+            relative = path.relative_to(inbox).as_posix()
+            with suppress(FileNotFoundError):  # taken out of the inbox while we looked
+                if ignored := _ignored(path, relative):
+                    self.intake.left.append(Left(relative, ignored))
+                elif held := _held(path, present):
+                    self.intake.left.append(Left(relative, held, retry=True))
+                elif _age(path) < settle and not _complete_zip(path):
+                    self._young.append((path, relative))
+                else:
+                    self._ready.append((path, relative))
+
+    @property
+    def expected(self) -> int:
+        """How many files may arrive (fewer if some are still being written)."""
+        return len(self._ready) + len(self._young)
+
+    def __iter__(self) -> Iterator[Arrival]:
+        yield from _archive_all(self._ready, self.archive, self.intake)
+        if self._young:
+            waited = max(self.settle - min(_age(p) for p, _ in self._young), 0.0)
+            self.sleep(min(self.settle, waited))
+        settled = []
+        for path, relative in self._young:
+            with suppress(FileNotFoundError):
+                if _age(path) < self.settle:
+                    self.intake.left.append(Left(relative, STILL_WRITTEN, retry=True))
+                else:
+                    settled.append((path, relative))
+        yield from _archive_all(settled, self.archive, self.intake)
+        self.intake.arrivals.sort(key=lambda a: a.relative)
 
 
 def _ignored(path: Path, relative: str) -> str:
@@ -161,13 +187,18 @@ def _complete_zip(path: Path) -> bool:
     return True
 
 
-def _archive_all(files: list[tuple[Path, str]], archive: Path, intake: Intake) -> None:
-    """Archive files on a few threads, then make every copy durable with one sync."""
+def _archive_all(
+    files: list[tuple[Path, str]], archive: Path, intake: Intake
+) -> Iterator[Arrival]:
+    """Archive files on a few threads, yielding each arrival in ``files``' order; then make every
+    copy durable with one sync."""
+    files = sorted(files, key=lambda file: file[1])  # the order arrivals are named in
     with ThreadPoolExecutor(ARCHIVE_THREADS) as pool:
         arrivals = pool.map(lambda file: _archive(file[0], file[1], archive), files)
         for (_, relative), arrival in zip(files, arrivals, strict=True):
             if isinstance(arrival, Arrival):
                 intake.arrivals.append(arrival)
+                yield arrival
             elif arrival == STILL_WRITTEN:
                 intake.left.append(Left(relative, STILL_WRITTEN, retry=True))
     if files:

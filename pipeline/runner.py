@@ -23,7 +23,7 @@ from pipeline.compute import (
     measure,
     unit_sheets,
 )
-from pipeline.inbox import FOLDERS, Left, file_away, inbox_dir, take
+from pipeline.inbox import FOLDERS, Left, Taking, file_away, inbox_dir
 from pipeline.ingest import Batch, ingest, receive
 from pipeline.ingest.executors import executor_for
 from pipeline.ingest.worker import FileRead
@@ -115,16 +115,15 @@ def run(options: RunOptions, progress: Callable[[FileRead], None] | None = None)
         discard_parts(ledger.archive)
         for filed in FOLDERS:  # receipts beside returned files, half-written by a killed run
             discard_temporaries(inbox / filed)
-        with stage("archive"):
-            intake = take(inbox, ledger.archive, settle=options.settle)
-        checkpoint("archived")
-        fresh = ledger.fresh(intake.arrivals)
-        jobs = [(str(arrival.archived), display) for arrival, display in fresh]
+        taking = Taking(inbox, ledger.archive, settle=options.settle)
+        jobs = ((str(arrival.archived), display) for arrival, display in ledger.fresh(taking))
         _import_meanwhile(VALIDATION)
-        with stage("read"):
-            received = receive(jobs, progress=progress, executor=reader)
+        with stage("archive and read"):  # each copy is read while the next ones are made
+            received = receive(jobs, progress=progress, executor=reader, expected=taking.expected)
+        intake = taking.intake
+        checkpoint("archived")
         # the side process starts after reading: beside a rerun's one reader it would slow both
-        with _outputs(options, ledger.size() + len(jobs)) as outputs:
+        with _outputs(options, ledger.size() + len(received.reads)) as outputs:
             with stage("record"):
                 repeats = ledger.record(intake.arrivals, received)
             checkpoint("recorded")
@@ -134,7 +133,7 @@ def run(options: RunOptions, progress: Callable[[FileRead], None] | None = None)
                 file_away(ledger, {o.sha256: o for o in settled[1]}, intake.arrivals)
             checkpoint("filed")
             result = _assess_and_write(options, rule_set, ledger, settled, intake.left, outputs)
-    return replace(result, repeats=repeats, received=len(fresh))
+    return replace(result, repeats=repeats, received=len(received.reads))
 
 
 def rebuild(options: RunOptions) -> RunResult:

@@ -14,7 +14,7 @@ import pandas as pd
 from pipeline.ingest import segment
 from pipeline.ingest.chunk import SHEETS, Chunk, FileRead
 from pipeline.ingest.executors import Executor, LocalExecutor
-from pipeline.ingest.worker import WorkerLimits
+from pipeline.ingest.worker import Job, WorkerLimits
 from pipeline.problems import Location, Problem
 
 FILE_COLUMNS = ("display", "path", "sha256", "size", "mtime", "template_id")
@@ -110,19 +110,22 @@ class Received:
 
 
 def receive(
-    jobs: Iterable[tuple[str, str]],
+    jobs: Iterable[Job],
     *,
     workers: int = 2,
     limits: WorkerLimits | None = None,
     progress: Callable[[FileRead], None] | None = None,
     executor: Executor | None = None,
+    expected: int | None = None,
 ) -> Received:
     """Read (path, display name) pairs with ``executor`` (default: ``workers`` local processes).
 
-    What is received does not depend on the executor or on how files were grouped into tasks.
+    ``jobs`` may still be coming (``expected`` of them, if known). What is received does not
+    depend on the executor, on how files were grouped into tasks or on the order they came in.
     """
     chunks: list[Chunk] = []
-    for chunk in (executor or LocalExecutor(workers)).read(list(jobs), limits or WorkerLimits()):
+    reading = (executor or LocalExecutor(workers)).read(jobs, limits or WorkerLimits(), expected)
+    for chunk in reading:
         chunks.append(chunk)
         if progress is not None:
             for read in chunk.reads:
@@ -132,7 +135,7 @@ def receive(
 
 
 def ingest(
-    jobs: Iterable[tuple[str, str]], *, workers: int = 2, executor: Executor | None = None
+    jobs: Iterable[Job], *, workers: int = 2, executor: Executor | None = None
 ) -> Batch:
     """Read (path, display name) pairs into one batch of typed frames."""
     return assemble(receive(jobs, workers=workers, executor=executor))

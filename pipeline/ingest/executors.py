@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
@@ -18,15 +18,20 @@ from typing import Any, Protocol
 
 from pipeline.errors import PipelineError
 from pipeline.ingest.chunk import Chunk, pack
-from pipeline.ingest.worker import WorkerLimits, read_chunks, read_file
+from pipeline.ingest.worker import Job, WorkerLimits, read_chunks, read_file
 
 EXECUTORS = ("local", "dask")
 DASK_BATCH = 32  # files per dask task: enough to amortise a round trip, small enough to spread
 
 
 class Executor(Protocol):
-    def read(self, jobs: Sequence[tuple[str, str]], limits: WorkerLimits) -> Iterator[Chunk]:
-        """Read (path, display name) pairs, yielding each chunk of files as it finishes."""
+    def read(
+        self, jobs: Iterable[Job], limits: WorkerLimits, expected: int | None = None
+    ) -> Iterator[Chunk]:
+        """Read (path, display name) pairs, yielding each chunk of files as it finishes.
+
+        ``jobs`` may still be coming; ``expected`` says how many there will be, if known.
+        """
         ...
 
 
@@ -36,8 +41,10 @@ class LocalExecutor:
 
     workers: int = 2
 
-    def read(self, jobs: Sequence[tuple[str, str]], limits: WorkerLimits) -> Iterator[Chunk]:
-        return read_chunks(jobs, self.workers, limits)
+    def read(
+        self, jobs: Iterable[Job], limits: WorkerLimits, expected: int | None = None
+    ) -> Iterator[Chunk]:
+        return read_chunks(jobs, self.workers, limits, expected)
 
 
 @dataclass(frozen=True)
@@ -46,7 +53,9 @@ class DaskExecutor:
 
     scheduler: str
 
-    def read(self, jobs: Sequence[tuple[str, str]], limits: WorkerLimits) -> Iterator[Chunk]:
+    def read(
+        self, jobs: Iterable[Job], limits: WorkerLimits, expected: int | None = None
+    ) -> Iterator[Chunk]:
         from distributed import Client, as_completed
 
         try:
@@ -54,11 +63,11 @@ class DaskExecutor:
         except OSError as exc:
             raise PipelineError(f"无法连接 dask 调度器 {self.scheduler}：{exc}") from None
         with client:
-            chunks = iter([list(jobs[i : i + DASK_BATCH]) for i in range(0, len(jobs), DASK_BATCH)])
+            chunks = _groups(jobs, DASK_BATCH)
             window = max(4, 4 * len(client.scheduler_info()["workers"]))
-            held: dict[Any, list[tuple[str, str]]] = {}  # only a window's files are in memory
+            held: dict[Any, list[Job]] = {}  # only a window's files are in memory
 
-            def submit(chunk: list[tuple[str, str]]) -> Any:
+            def submit(chunk: list[Job]) -> Any:
                 future = client.submit(read_shipped, _shipped(chunk), pure=False)
                 held[future] = chunk
                 return future
@@ -74,7 +83,14 @@ class DaskExecutor:
                     yield from read_chunks(chunk, 1, limits)
 
 
-def _shipped(chunk: list[tuple[str, str]]) -> list[tuple[str, str, bytes, float]]:
+def _groups(jobs: Iterable[Job], size: int) -> Iterator[list[Job]]:
+    """``jobs`` in lists of ``size`` (the last shorter), taken as they come."""
+    source = iter(jobs)
+    while group := list(islice(source, size)):
+        yield group
+
+
+def _shipped(chunk: list[Job]) -> list[tuple[str, str, bytes, float]]:
     """Each file of a chunk with its bytes and modification time, for a worker elsewhere."""
     return [
         (path, display, Path(path).read_bytes(), os.path.getmtime(path)) for path, display in chunk

@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Generator, Iterator, Sequence
+from collections import deque
+from collections.abc import Generator, Iterable, Iterator, Sized
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from pipeline.ingest.sniff import Limits, sniff
 from pipeline.problems import Location, Problem
 
 BATCH = 256  # files per task at most: its rows are typed and encoded together
+Job = tuple[str, str]  # (path, display name)
 
 
 @dataclass(frozen=True)
@@ -60,50 +62,88 @@ def read_file(path: str, display: str, limits: Limits | None = None) -> FileRead
 
 
 def read_chunks(
-    jobs: Sequence[tuple[str, str]], workers: int, limits: WorkerLimits | None = None
-) -> Iterator[Chunk]:
-    """Read (path, display) pairs in isolated processes, yielding chunks as they finish."""
-    pending = list(jobs)
+    jobs: Iterable[Job], workers: int, limits: WorkerLimits | None = None,
+    expected: int | None = None,
+) -> Iterator[Chunk]:  # fmt: skip
+    """Read (path, display) pairs in isolated processes, yielding chunks as they finish.
+
+    ``jobs`` may still be coming (files being archived): each task is sent once it is full.
+    ``expected``, how many jobs there will be (default: ``len(jobs)``), sizes the tasks.
+    """
     limits = limits or WorkerLimits()
-    while pending:
+    count = expected if expected is not None else len(jobs) if isinstance(jobs, Sized) else BATCH
+    pending: Iterable[Job] = jobs
+    while True:
         in_flight = multiprocessing.get_context("spawn").Array("i", [-1] * max(workers, 1))
-        _, suspects, rest = yield from _round(pending, workers, limits, in_flight)
+        seen, suspects, rest = yield from _round(
+            pending, _task_size(count, workers), workers, limits, in_flight
+        )
         for index in suspects:
-            yield _alone(pending[index], limits)
-        pending = [pending[i] for i in rest]
+            yield _alone(seen[index], limits)
+        if not rest:
+            return
+        pending = [seen[i] for i in rest]
+        count = len(pending)
 
 
 def _round(
-    jobs: list[tuple[str, str]], workers: int, limits: WorkerLimits, in_flight: Any
-) -> Generator[Chunk, None, tuple[set[int], list[int], list[int]]]:
-    """One pool over the jobs; on a crash, return which jobs were running and which never ran."""
+    jobs: Iterable[Job], size: int, workers: int, limits: WorkerLimits, in_flight: Any
+) -> Generator[Chunk, None, tuple[list[Job], list[int], list[int]]]:
+    """One pool over the jobs, sent in tasks of ``size`` as they come; on a crash, every job is
+    still taken from ``jobs``, and the round returns them, which were running and which never ran."""
     context = multiprocessing.get_context("spawn")
     counter = context.Value("i", 0)
-    pool = ProcessPoolExecutor(max(workers, 1), context, _init_worker, (limits, in_flight, counter))
-    batches = _batches(len(jobs), workers)
-    futures: list[Future[Chunk]] = [
-        pool.submit(_task, [(i, *jobs[i]) for i in batch]) for batch in batches
-    ]
+    pool: ProcessPoolExecutor | None = None
+    seen: list[Job] = []
+    sent: deque[tuple[range, Future[Chunk]]] = deque()
     finished: set[int] = set()
-    try:
-        for batch, future in zip(batches, futures, strict=True):
+    broken = False
+
+    def send(batch: range) -> None:
+        nonlocal pool, broken
+        if pool is None:  # no processes are started for no jobs
+            pool = ProcessPoolExecutor(
+                max(workers, 1), context, _init_worker, (limits, in_flight, counter)
+            )
+        try:
+            sent.append((batch, pool.submit(_task, [(i, *seen[i]) for i in batch])))
+        except BrokenProcessPool:
+            broken = True
+
+    def done(wait: bool) -> Iterator[Chunk]:
+        nonlocal broken
+        while sent and not broken and (wait or sent[0][1].done()):
+            batch, future = sent.popleft()
             try:
-                results = future.result()
+                chunk = future.result()
             except BrokenProcessPool:
-                break
+                broken = True
+                return
             finished.update(batch)
-            yield results
+            yield chunk
+
+    try:
+        start = 0
+        for job in jobs:
+            seen.append(job)
+            if len(seen) - start == size and not broken:
+                send(range(start, len(seen)))
+                start = len(seen)
+            yield from done(wait=False)
+        if start < len(seen) and not broken:
+            send(range(start, len(seen)))
+        yield from done(wait=True)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     suspects = sorted({i for i in in_flight[:] if i >= 0} - finished)
-    rest = [i for i in range(len(jobs)) if i not in finished and i not in suspects]
-    return finished, suspects, rest
+    rest = [i for i in range(len(seen)) if i not in finished and i not in suspects]
+    return seen, suspects, rest
 
 
-def _batches(count: int, workers: int) -> list[range]:
-    """Consecutive job numbers in tasks of up to BATCH: about eight tasks a worker, for even load."""
-    size = max(1, min(BATCH, count // (max(workers, 1) * 8)))
-    return [range(start, min(start + size, count)) for start in range(0, count, size)]
+def _task_size(count: int, workers: int) -> int:
+    """Files per task for ``count`` files: about eight tasks a worker, for even load."""
+    return max(1, min(BATCH, count // (max(workers, 1) * 8)))
 
 
 def _alone(job: tuple[str, str], limits: WorkerLimits) -> Chunk:

@@ -6,7 +6,7 @@ content-addressed archive (archive/ab/<sha256><ext>) and the run lock (lianxi.lo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
@@ -61,8 +61,9 @@ class Ledger:
     def __exit__(self, *_: object) -> None:
         self.store.db.close()
 
-    def fresh(self, arrivals: Iterable[Arrival]) -> list[tuple[Arrival, str]]:
-        """Arrivals with content the ledger has not seen, one per content, with display names."""
+    def fresh(self, arrivals: Iterable[Arrival]) -> Iterator[tuple[Arrival, str]]:
+        """Arrivals with content the ledger has not seen, one per content, with display names,
+        as ``arrivals`` come (in path order for the names to be those of every run)."""
         return records.fresh(self.store.db, arrivals)
 
     def record(self, arrivals: Iterable[Arrival], received: Received) -> list[Repeat]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -35,19 +35,18 @@ class Repeat:
         return f"{INBOX}/{self.path}：与已收到的 {self.display} 内容完全相同，未重复计入"
 
 
-def fresh(db: sqlite3.Connection, arrivals: Iterable[Arrival]) -> list[tuple[Arrival, str]]:
-    """Arrivals whose content the ledger has not seen (one per content), each with its display."""
+def fresh(db: sqlite3.Connection, arrivals: Iterable[Arrival]) -> Iterator[tuple[Arrival, str]]:
+    """Arrivals whose content the ledger has not seen (one per content), each with its display,
+    as ``arrivals`` come (the displays they are given depend on their order)."""
     known = {sha for (sha,) in db.execute("SELECT sha256 FROM files")}
     taken = {display for (display,) in db.execute("SELECT display FROM files")}
-    new: list[tuple[Arrival, str]] = []
-    for arrival in sorted(arrivals, key=lambda a: a.relative):
+    for arrival in arrivals:
         if arrival.sha256 in known:
             continue
         known.add(arrival.sha256)
         display = unique_display(arrival.relative, taken)
         taken.add(display)
-        new.append((arrival, display))
-    return new
+        yield arrival, display
 
 
 def unique_display(relative: str, taken: set[str]) -> str:
