@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
 import os
-import threading
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
+from pipeline.checking import Checking
 from pipeline.compute import (
     Assessment,
     Figures,
@@ -47,7 +45,6 @@ from pipeline.write.annotate import Source
 from pipeline.write.files import discard_temporaries
 
 Settled = tuple[Batch, list[FileOutcome], pd.DataFrame | None, list[int]]
-VALIDATION = "pipeline.validate"  # pandera: imported when a run first needs it (`_import_meanwhile`)
 
 
 @dataclass(frozen=True)
@@ -117,15 +114,17 @@ def run(options: RunOptions, progress: Callable[[FileRead], None] | None = None)
             discard_temporaries(inbox / filed)
         taking = Taking(inbox, ledger.archive, settle=options.settle)
         jobs = ((str(arrival.archived), display) for arrival, display in ledger.fresh(taking))
-        _import_meanwhile(VALIDATION)
+        check = Checking(options.as_of, options.run_year)  # in the readers, on every core
         with stage("archive and read"):  # each copy is read while the next ones are made
-            received = receive(jobs, progress=progress, executor=reader, expected=taking.expected)
+            received = receive(
+                jobs, progress=progress, executor=reader, expected=taking.expected, check=check
+            )
         intake = taking.intake
         checkpoint("archived")
         # the side process starts after reading: beside a rerun's one reader it would slow both
         with _outputs(options, ledger.size() + len(received.reads)) as outputs:
             with stage("record"):
-                repeats = ledger.record(intake.arrivals, received)
+                repeats = ledger.record(intake.arrivals, received, check.context)
             checkpoint("recorded")
             settled = _settle(options, ledger)
             checkpoint("settled")
@@ -148,17 +147,6 @@ def rebuild(options: RunOptions) -> RunResult:
         return _assess_and_write(options, rule_set, ledger, _settle(options, ledger), [], outputs)
 
 
-def _import_meanwhile(module: str) -> None:
-    """Import ``module`` on a thread while this one waits for the reader processes: pandera's
-    import takes a fifth of a second, half the reading of a rerun's one new file."""
-    threading.Thread(target=_import_quietly, args=(module,), daemon=True).start()
-
-
-def _import_quietly(module: str) -> None:
-    with suppress(ImportError):  # a broken install is reported where the module is used
-        importlib.import_module(module)
-
-
 def _outputs(options: RunOptions, files: int) -> Outputs:
     """The run's output folder, cleared of what killed runs half-wrote, its writing begun."""
     out_dir = options.workspace / "outbox" / f"{options.run_year}-{options.run_period.value}"
@@ -168,20 +156,29 @@ def _outputs(options: RunOptions, files: int) -> Outputs:
 
 def _settle(options: RunOptions, ledger: Ledger) -> Settled:
     """Validate every file the ledger holds, decide each one's fate and record it."""
-    from pipeline.validate import check_context, validate
-
     with stage("load"):
         batch = ledger.batch()
     with stage("validate"):
-        context = check_context(options.as_of, options.run_year)
-        known = ledger.checked(context, batch)
-        problems = validate(batch, as_of=options.as_of, year=options.run_year, known=known)
-        ledger.record_checked(context, batch, {d: p for d, p in problems.items() if d not in known})
+        problems = _validated(Checking(options.as_of, options.run_year), ledger, batch)
     with stage("reconcile"):
         roster = read_roster(batch, problems)
         outcomes, current = reconcile(batch, problems, roster)
         ledger.record_outcomes(outcomes)
     return batch, outcomes, roster, current
+
+
+def _validated(check: Checking, ledger: Ledger, batch: Batch) -> dict[str, list[Problem]]:
+    """Every file's problems: those the ledger keeps under the same check (most found by the
+    readers), the rest validated now and kept."""
+    known = ledger.checked(check.context, batch)
+    displays = batch.files["display"]
+    if len(known) == len(displays):  # pandera is not even imported
+        return {display: known[display] for display in displays}
+    from pipeline.validate import validate
+
+    problems = validate(batch, as_of=check.as_of, year=check.year, known=known)
+    ledger.record_checked(check.context, batch, {d: p for d, p in problems.items() if d not in known})
+    return problems
 
 
 def _assess_and_write(

@@ -9,10 +9,13 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from factories import read_files
+from factories import compliant_content, read_files
 
+from pipeline.checking import Checking
+from pipeline.demo.fill import fill_ledger
+from pipeline.demo.generator import make_demo_inbox
 from pipeline.forms.spec import ACTIVITIES, BASIC_INFO
-from pipeline.ingest import ingest, segment
+from pipeline.ingest import assemble, ingest, receive, segment
 from pipeline.ingest.chunk import pack
 from pipeline.ingest.normalise import normalise_column
 from pipeline.ingest.worker import read_file
@@ -183,3 +186,27 @@ def test_non_workbooks_are_returned_with_a_reason(
     path.write_bytes(content)
     (read,) = read_files([(str(path), "inbox/报表.xlsx")], workers=1)
     assert [p.code for p in read.parsed.problems] == [code]
+
+
+@pytest.mark.parametrize("workers", [1, 2])  # tasks of three files, and of one
+def test_the_readers_find_the_problems_validating_all_files_at_once_finds(
+    tmp_path: Path, workers: int
+) -> None:
+    make_demo_inbox(tmp_path / "inbox", year=2026)
+    messy = compliant_content("杂乱", "渭滨区团委", year=2026)
+    for row, (field, value) in enumerate(
+        [("日期", "2026年2月30日"), ("青年人数", -3), ("日期", dt.date(2025, 5, 1)),
+         ("日期", dt.date(2026, 12, 25)), ("日期", "2300-01-01"), ("青年人数", 2.5)], start=2,
+    ):  # fmt: skip
+        messy.activities[row][field] = value
+    messy.activities[9] = dict(messy.activities[8])  # a duplicate row
+    fill_ledger(messy, tmp_path / "inbox" / "杂乱.xlsx")
+    jobs = sorted((str(p), p.name) for p in (tmp_path / "inbox").rglob("*") if p.is_file())
+    as_of = dt.date(2026, 11, 30)
+    received = receive(jobs, workers=workers, check=Checking(as_of, 2026))
+    whole = validate(assemble(received), as_of=as_of, year=2026)
+    assert received.checked == whole
+    codes = {p.code for found in whole.values() for p in found}
+    expected = {"date-impossible", "number-negative", "value-required", "date-out-of-year",
+                "date-in-future", "number-not-integer", "duplicate-row", "file-not-workbook"}  # fmt: skip
+    assert expected <= codes, codes

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pipeline.ingest import segment
-from pipeline.ingest.chunk import SHEETS, Chunk, FileRead
+from pipeline.ingest.chunk import SHEETS, Check, Chunk, FileRead
 from pipeline.ingest.executors import Executor, LocalExecutor
 from pipeline.ingest.worker import Job, WorkerLimits
 from pipeline.problems import Location, Problem
@@ -107,6 +107,7 @@ class Received:
 
     reads: list[FileRead]
     segments: list[tuple[str, bytes]]  # (sheet, rows keyed by display name)
+    checked: dict[str, list[Problem]] = field(default_factory=dict)  # by display: validated
 
 
 def receive(
@@ -117,21 +118,26 @@ def receive(
     progress: Callable[[FileRead], None] | None = None,
     executor: Executor | None = None,
     expected: int | None = None,
+    check: Check | None = None,
 ) -> Received:
     """Read (path, display name) pairs with ``executor`` (default: ``workers`` local processes).
 
-    ``jobs`` may still be coming (``expected`` of them, if known). What is received does not
-    depend on the executor, on how files were grouped into tasks or on the order they came in.
+    ``jobs`` may still be coming (``expected`` of them, if known). ``check`` validates each
+    task's files where they were read; a file it could not check is missing from `checked`.
+    What is received does not depend on the executor, on how files were grouped into tasks or
+    on the order they came in.
     """
     chunks: list[Chunk] = []
-    reading = (executor or LocalExecutor(workers)).read(jobs, limits or WorkerLimits(), expected)
+    executor = executor or LocalExecutor(workers)
+    reading = executor.read(jobs, limits or WorkerLimits(), expected, check)
     for chunk in reading:
         chunks.append(chunk)
         if progress is not None:
             for read in chunk.reads:
                 progress(read)
     reads = sorted((read for chunk in chunks for read in chunk.reads), key=lambda r: r.display)
-    return Received(reads, [part for chunk in chunks for part in chunk.segments])
+    checked = {display: found for chunk in chunks for display, found in chunk.checked.items()}
+    return Received(reads, [part for chunk in chunks for part in chunk.segments], checked)
 
 
 def ingest(
@@ -143,16 +149,20 @@ def ingest(
 
 def assemble(received: Received) -> Batch:
     """The batch of typed frames of what was received, files numbered in display-name order."""
-    reads, segments = received.reads, received.segments
+    number = {read.display: n for n, read in enumerate(received.reads)}
+    stored = [(sheet, segment.InMemory(blob)) for sheet, blob in received.segments]
+    return batch_of(received.reads, Sheets(stored, number))
+
+
+def batch_of(reads: Sequence[FileRead], sheets: Mapping[str, pd.DataFrame]) -> Batch:
+    """The batch of ``reads``, numbered in their order, whose typed rows are ``sheets``."""
     files = pd.DataFrame(
         [(r.display, r.path, r.sha256, r.size, r.mtime, r.parsed.template_id) for r in reads],
         columns=list(FILE_COLUMNS),
     )
-    number = {read.display: n for n, read in enumerate(reads)}
     anchors: dict[str, dict[int, dict[str, str]]] = {spec.name: {} for spec in SHEETS}
     for n, read in enumerate(reads):
         for sheet, fields in read.anchors.items():
             anchors[sheet][n] = fields
-    sheets = Sheets([(sheet, segment.InMemory(blob)) for sheet, blob in segments], number)
     problems = [p for r in reads for p in r.parsed.problems]
     return Batch(files, sheets, anchors, problems)

@@ -7,6 +7,7 @@ millions of Python objects to pickle and unpickle, stored in the ledger as they 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,6 +20,8 @@ from pipeline.ingest.reader import ParsedFile, RawSheet
 from pipeline.problems import Location, Problem
 
 SHEETS: tuple[Sheet, ...] = tuple(s for t in TEMPLATES.values() for s in t.sheets)
+Check = Callable[[list["FileRead"], Mapping[str, pd.DataFrame]], dict[str, list[Problem]]]
+"""Validation of files as read and their typed rows, by sheet kind: problems by display name."""
 
 
 @dataclass
@@ -44,43 +47,62 @@ class Chunk:
 
     reads: list[FileRead]
     segments: list[tuple[str, bytes]] = field(default_factory=list)  # (sheet, rows by display)
+    checked: dict[str, list[Problem]] = field(default_factory=dict)  # by display, if checked
 
 
-def pack(reads: list[FileRead]) -> Chunk:
+def pack(reads: list[FileRead], check: Check | None = None) -> Chunk:
     """Type every sheet's rows of ``reads`` and encode them; each read keeps its anchors.
+    ``check`` then validates them over the typed rows; should it fail, the files are left
+    unchecked (the run checks them itself).
 
     Should typing fail on some value nobody foresaw, the files are typed one by one and the
     one that fails is returned unreadable: one file's problem, never the run's.
     """
     try:
-        chunk = _pack(reads)
+        segments, frames = _pack(reads)
     except Exception as exc:
         if len(reads) > 1:
-            parts = [pack([read]) for read in reads]
-            return Chunk([r for c in parts for r in c.reads], [s for c in parts for s in c.segments])
+            parts = [pack([read], check) for read in reads]
+            return Chunk(
+                [r for c in parts for r in c.reads], [s for c in parts for s in c.segments],
+                {d: found for c in parts for d, found in c.checked.items()},
+            )  # fmt: skip
         read = reads[0]
         detail = f"{type(exc).__name__}: {str(exc)[:200]}"
         read.parsed.sheets.clear()
         read.parsed.problems.append(
             Problem("file-unreadable", Location(read.display), params={"detail": detail})
         )
-        return Chunk(reads)
+        return Chunk(reads, checked=_checked(check, reads, {}))
     for read in reads:
         read.parsed.sheets.clear()  # their rows travel in the segments
-    return chunk
+    return Chunk(reads, segments, _checked(check, reads, frames))
 
 
-def _pack(reads: list[FileRead]) -> Chunk:
-    segments = []
+def _pack(reads: list[FileRead]) -> tuple[list[tuple[str, bytes]], dict[str, pd.DataFrame]]:
+    """Each sheet kind's typed rows of ``reads``, encoded and as frames."""
+    segments, frames = [], {}
     keys = [read.display for read in reads]
     for spec in SHEETS:
         held = [(n, r.parsed.sheets[spec.name]) for n, r in enumerate(reads) if spec.name in r.parsed.sheets]
-        frame = typed_frame(spec, held)
+        frames[spec.name] = frame = typed_frame(spec, held)
         if not frame.empty:
             segments.append((spec.name, segment.encode(frame, keys, spec.field_names)))
     for read in reads:
         read.anchors = {name: raw.anchors for name, raw in read.parsed.sheets.items()}
-    return Chunk(reads, segments)
+    return segments, frames
+
+
+def _checked(
+    check: Check | None, reads: list[FileRead], frames: Mapping[str, pd.DataFrame]
+) -> dict[str, list[Problem]]:
+    if check is None:
+        return {}
+    sheets = {spec.name: frames.get(spec.name, typed_frame(spec, [])) for spec in SHEETS}
+    try:
+        return check(reads, sheets)
+    except Exception:  # an unforeseen failure of the checks: the run validates these files
+        return {}
 
 
 def typed_frame(spec: Sheet, held: list[tuple[int, RawSheet]]) -> pd.DataFrame:

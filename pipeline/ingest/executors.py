@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pipeline.errors import PipelineError
-from pipeline.ingest.chunk import Chunk, pack
+from pipeline.ingest.chunk import Check, Chunk, pack
 from pipeline.ingest.worker import Job, WorkerLimits, read_chunks, read_file
 
 EXECUTORS = ("local", "dask")
@@ -26,11 +26,13 @@ DASK_BATCH = 32  # files per dask task: enough to amortise a round trip, small e
 
 class Executor(Protocol):
     def read(
-        self, jobs: Iterable[Job], limits: WorkerLimits, expected: int | None = None
-    ) -> Iterator[Chunk]:
+        self, jobs: Iterable[Job], limits: WorkerLimits, expected: int | None = None,
+        check: Check | None = None,
+    ) -> Iterator[Chunk]:  # fmt: skip
         """Read (path, display name) pairs, yielding each chunk of files as it finishes.
 
         ``jobs`` may still be coming; ``expected`` says how many there will be, if known.
+        ``check`` validates each chunk's files where they were read (`chunk.pack`).
         """
         ...
 
@@ -42,9 +44,10 @@ class LocalExecutor:
     workers: int = 2
 
     def read(
-        self, jobs: Iterable[Job], limits: WorkerLimits, expected: int | None = None
-    ) -> Iterator[Chunk]:
-        return read_chunks(jobs, self.workers, limits, expected)
+        self, jobs: Iterable[Job], limits: WorkerLimits, expected: int | None = None,
+        check: Check | None = None,
+    ) -> Iterator[Chunk]:  # fmt: skip
+        return read_chunks(jobs, self.workers, limits, expected, check)
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,9 @@ class DaskExecutor:
     scheduler: str
 
     def read(
-        self, jobs: Iterable[Job], limits: WorkerLimits, expected: int | None = None
-    ) -> Iterator[Chunk]:
+        self, jobs: Iterable[Job], limits: WorkerLimits, expected: int | None = None,
+        check: Check | None = None,
+    ) -> Iterator[Chunk]:  # fmt: skip
         from distributed import Client, as_completed
 
         try:
@@ -68,7 +72,7 @@ class DaskExecutor:
             held: dict[Any, list[Job]] = {}  # only a window's files are in memory
 
             def submit(chunk: list[Job]) -> Any:
-                future = client.submit(read_shipped, _shipped(chunk), pure=False)
+                future = client.submit(read_shipped, _shipped(chunk), check, pure=False)
                 held[future] = chunk
                 return future
 
@@ -80,7 +84,7 @@ class DaskExecutor:
                 try:
                     yield future.result()
                 except Exception:  # the task's worker died or the task failed: read it here
-                    yield from read_chunks(chunk, 1, limits)
+                    yield from read_chunks(chunk, 1, limits, check=check)
 
 
 def _groups(jobs: Iterable[Job], size: int) -> Iterator[list[Job]]:
@@ -97,15 +101,16 @@ def _shipped(chunk: list[Job]) -> list[tuple[str, str, bytes, float]]:
     ]
 
 
-def read_shipped(files: list[tuple[str, str, bytes, float]]) -> Chunk:
-    """On a dask worker: each file's bytes read as `read_file` reads a file on disk."""
+def read_shipped(files: list[tuple[str, str, bytes, float]], check: Check | None = None) -> Chunk:
+    """On a dask worker: each file's bytes read as `read_file` reads a file on disk, and
+    checked with ``check``."""
     reads = []
     with tempfile.TemporaryDirectory(prefix="lianxi-") as folder:
         for path, display, data, mtime in files:
             copy = Path(folder) / f"file{Path(path).suffix}"
             copy.write_bytes(data)
             reads.append(replace(read_file(str(copy), display), path=path, mtime=mtime))
-    return pack(reads)
+    return pack(reads, check)
 
 
 def executor_for(name: str, *, workers: int, scheduler: str | None = None) -> Executor:

@@ -19,7 +19,7 @@ from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 from typing import Any
 
-from pipeline.ingest.chunk import Chunk, FileRead, pack
+from pipeline.ingest.chunk import Check, Chunk, FileRead, pack
 from pipeline.ingest.reader import read_workbook
 from pipeline.ingest.sniff import Limits, sniff
 from pipeline.problems import Location, Problem
@@ -63,12 +63,13 @@ def read_file(path: str, display: str, limits: Limits | None = None) -> FileRead
 
 def read_chunks(
     jobs: Iterable[Job], workers: int, limits: WorkerLimits | None = None,
-    expected: int | None = None,
+    expected: int | None = None, check: Check | None = None,
 ) -> Iterator[Chunk]:  # fmt: skip
     """Read (path, display) pairs in isolated processes, yielding chunks as they finish.
 
     ``jobs`` may still be coming (files being archived): each task is sent once it is full.
     ``expected``, how many jobs there will be (default: ``len(jobs)``), sizes the tasks.
+    ``check`` validates each task's files in the process that read them.
     """
     limits = limits or WorkerLimits()
     count = expected if expected is not None else len(jobs) if isinstance(jobs, Sized) else BATCH
@@ -76,10 +77,10 @@ def read_chunks(
     while True:
         in_flight = multiprocessing.get_context("spawn").Array("i", [-1] * max(workers, 1))
         seen, suspects, rest = yield from _round(
-            pending, _task_size(count, workers), workers, limits, in_flight
+            pending, _task_size(count, workers), workers, (limits, check), in_flight
         )
         for index in suspects:
-            yield _alone(seen[index], limits)
+            yield _alone(seen[index], limits, check)
         if not rest:
             return
         pending = [seen[i] for i in rest]
@@ -87,7 +88,8 @@ def read_chunks(
 
 
 def _round(
-    jobs: Iterable[Job], size: int, workers: int, limits: WorkerLimits, in_flight: Any
+    jobs: Iterable[Job], size: int, workers: int, setting: tuple[WorkerLimits, Check | None],
+    in_flight: Any,
 ) -> Generator[Chunk, None, tuple[list[Job], list[int], list[int]]]:
     """One pool over the jobs, sent in tasks of ``size`` as they come; on a crash, every job is
     still taken from ``jobs``, and the round returns them, which were running and which never ran."""
@@ -103,7 +105,7 @@ def _round(
         nonlocal pool, broken
         if pool is None:  # no processes are started for no jobs
             pool = ProcessPoolExecutor(
-                max(workers, 1), context, _init_worker, (limits, in_flight, counter)
+                max(workers, 1), context, _init_worker, (*setting, in_flight, counter)
             )
         try:
             sent.append((batch, pool.submit(_task, [(i, *seen[i]) for i in batch])))
@@ -146,13 +148,13 @@ def _task_size(count: int, workers: int) -> int:
     return max(1, min(BATCH, count // (max(workers, 1) * 8)))
 
 
-def _alone(job: tuple[str, str], limits: WorkerLimits) -> Chunk:
+def _alone(job: tuple[str, str], limits: WorkerLimits, check: Check | None) -> Chunk:
     """Read a suspect file in a pool of its own: it either succeeds or is marked crashed."""
     path, display = job
     context = multiprocessing.get_context("spawn")
     flags = context.Array("i", [-1])
     with ProcessPoolExecutor(
-        1, context, _init_worker, (limits, flags, context.Value("i", 0))
+        1, context, _init_worker, (limits, check, flags, context.Value("i", 0))
     ) as pool:
         try:
             return pool.submit(_task, [(0, path, display)]).result()
@@ -170,15 +172,18 @@ def _alone(job: tuple[str, str], limits: WorkerLimits) -> Chunk:
 _SLOT: int = -1
 _FLAGS: Any = None
 _LIMITS = WorkerLimits()
+_CHECK: Check | None = None
 
 
-def _init_worker(limits: WorkerLimits, flags: Any, counter: Synchronized[int]) -> None:
-    global _SLOT, _FLAGS, _LIMITS
+def _init_worker(
+    limits: WorkerLimits, check: Check | None, flags: Any, counter: Synchronized[int]
+) -> None:
+    global _SLOT, _FLAGS, _LIMITS, _CHECK
     import resource
 
     with counter.get_lock():
         _SLOT, counter.value = counter.value, counter.value + 1
-    _FLAGS, _LIMITS = flags, limits
+    _FLAGS, _LIMITS, _CHECK = flags, limits, check
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
     _silence_stderr()
 
@@ -203,7 +208,7 @@ def _task(batch: list[tuple[int, str, str]]) -> Chunk:
         _FLAGS[_SLOT] = index
         results.append(read_file(path, display))
         _FLAGS[_SLOT] = -1
-    return pack(results)
+    return pack(results, _CHECK)
 
 
 def _sha256(path: str) -> str:

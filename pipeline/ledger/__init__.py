@@ -66,12 +66,18 @@ class Ledger:
         as ``arrivals`` come (in path order for the names to be those of every run)."""
         return records.fresh(self.store.db, arrivals)
 
-    def record(self, arrivals: Iterable[Arrival], received: Received) -> list[Repeat]:
-        """In one transaction: the new files as read (``received``) and every drop of ``arrivals``."""
+    def record(
+        self, arrivals: Iterable[Arrival], received: Received, context: str = ""
+    ) -> list[Repeat]:
+        """In one transaction: the new files as read (``received``), the validation problems
+        the readers found under ``context``, and every drop of ``arrivals``."""
         arrivals = list(arrivals)
         by_sha = {a.sha256: a for a in sorted(arrivals, key=lambda a: a.relative, reverse=True)}
         with self.store.transaction() as db:
             batches.store_received(db, received, by_sha, self.state, _now())
+            if received.checked and context:  # no context: nothing checked to keep
+                sha = {read.display: read.sha256 for read in received.reads}
+                batches.store_checked(db, context, sha, received.checked)
             checkpoint("recording")  # killed here, the whole transaction is rolled back
             return records.record_drops(db, arrivals, _now())
 
@@ -102,7 +108,8 @@ class Ledger:
         self, context: str, batch: Batch, problems: Mapping[str, list[Problem]]
     ) -> None:
         with self.store.transaction() as db:
-            batches.store_checked(db, context, batch, problems)
+            sha = dict(zip(batch.files["display"], batch.files["sha256"], strict=True))
+            batches.store_checked(db, context, sha, problems)
 
     def figures(self, context: str, batch: Batch, numbers: Iterable[int]) -> Figures:
         """The figures kept under ``context`` of the batch's files numbered ``numbers``."""

@@ -187,10 +187,11 @@ def load_checked(db: sqlite3.Connection, context: str, batch: Batch) -> dict[str
 
 
 def store_checked(
-    db: sqlite3.Connection, context: str, batch: Batch, problems: Mapping[str, list[Problem]]
-) -> None:
-    """Keep the validation problems of these files (by display name) as found under ``context``."""
-    sha = dict(zip(batch.files["display"], batch.files["sha256"], strict=True))
+    db: sqlite3.Connection, context: str, sha: Mapping[str, str],
+    problems: Mapping[str, list[Problem]],
+) -> None:  # fmt: skip
+    """Keep the validation problems of these files (by display name, whose checksums ``sha``
+    gives) as found under ``context``."""
     shas = [(sha[display],) for display in problems]
     db.executemany("DELETE FROM problems WHERE stage = 'check' AND sha256 = ?", shas)
     db.executemany("UPDATE files SET checked = ? WHERE sha256 = ?", [(context, s) for (s,) in shas])

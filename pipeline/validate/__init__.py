@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 import pandera.pandas as pa
 
-from pipeline import __version__
+from pipeline.checking import check_context
 from pipeline.forms.spec import TEMPLATES
 from pipeline.ingest import Batch
 from pipeline.problems import Problem
@@ -33,11 +33,6 @@ def validate(
         found = _validate(batch.subset(unchecked), as_of, year) if unchecked else {}
         return {d: list(known[d]) if d in known else found[d] for d in batch.files["display"]}
     return _validate(batch, as_of, year)
-
-
-def check_context(as_of: date, year: int | None) -> str:
-    """What a file's validation problems depend on besides the file: for caching them."""
-    return f"lianxi {__version__}; as of {as_of.isoformat()}; year {year or ''}"
 
 
 def _validate(batch: Batch, as_of: date, year: int | None) -> dict[str, list[Problem]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from pipeline.forms.spec import Sheet
@@ -14,7 +15,8 @@ from pipeline.problems import CATALOGUE, Problem
 def translate(
     failures: pd.DataFrame, spec: Sheet, frame: pd.DataFrame, batch: Batch, context: dict[str, str]
 ) -> list[Problem]:
-    """Problems from pandera's failure cases; one per cell, the first check listed wins."""
+    """Problems from pandera's failure cases; one per cell, the first check listed wins; in
+    file, row and column order."""
     known = failures[failures["check"].isin(list(CATALOGUE)) & failures["index"].notna()]
     if known.empty:
         return []
@@ -22,6 +24,10 @@ def translate(
     known = pd.concat([known[~duplicates], _one_per_row(known[duplicates], spec)])
     known = known.drop_duplicates(["index", "column"], keep="first")
     rows = frame.loc[known["index"].astype("int64"), ["_file", "_row"]].to_numpy()
+    # pandera's order depends on which other files' rows were checked alongside: read order
+    place = known["column"].map({name: n for n, name in enumerate(spec.field_names)})
+    order = np.lexsort((place.fillna(-1).to_numpy(), rows[:, 1], rows[:, 0]))
+    known, rows = known.iloc[order], rows[order]
     problems = []
     for (code, column, value), (file_no, row) in zip(
         known[["check", "column", "failure_case"]].itertuples(index=False), rows, strict=True
