@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.checking import Checking
+from pipeline.checking import Checking, Measuring
 from pipeline.compute import (
     Assessment,
     Figures,
@@ -114,7 +114,8 @@ def run(options: RunOptions, progress: Callable[[FileRead], None] | None = None)
             discard_temporaries(inbox / filed)
         taking = Taking(inbox, ledger.archive, settle=options.settle)
         jobs = ((str(arrival.archived), display) for arrival, display in ledger.fresh(taking))
-        check = Checking(options.as_of, options.run_year)  # in the readers, on every core
+        measuring = Measuring(rule_set, options.run_period, options.run_year, options.as_of)
+        check = Checking(options.as_of, options.run_year, measuring)  # in the readers
         with stage("archive and read"):  # each copy is read while the next ones are made
             received = receive(
                 jobs, progress=progress, executor=reader, expected=taking.expected, check=check
@@ -128,6 +129,7 @@ def run(options: RunOptions, progress: Callable[[FileRead], None] | None = None)
             checkpoint("recorded")
             settled = _settle(options, ledger)
             checkpoint("settled")
+            _begin_receipts(outputs, settled)  # beside filing away and the assessment
             with stage("file away"):
                 file_away(ledger, {o.sha256: o for o in settled[1]}, intake.arrivals)
             checkpoint("filed")
@@ -144,7 +146,9 @@ def rebuild(options: RunOptions) -> RunResult:
         Ledger(options.workspace) as ledger,
         _outputs(options, ledger.size()) as outputs,
     ):
-        return _assess_and_write(options, rule_set, ledger, _settle(options, ledger), [], outputs)
+        settled = _settle(options, ledger)
+        _begin_receipts(outputs, settled)
+        return _assess_and_write(options, rule_set, ledger, settled, [], outputs)
 
 
 def _outputs(options: RunOptions, files: int) -> Outputs:
@@ -181,13 +185,18 @@ def _validated(check: Checking, ledger: Ledger, batch: Batch) -> dict[str, list[
     return problems
 
 
+def _begin_receipts(writer: Outputs, settled: Settled) -> None:
+    """Begin 回执清单 and the 批注回执 as soon as every file's outcome is known."""
+    batch, outcomes, _, _ = settled
+    writer.index(outcomes, workbook_sources(batch, {o.file for o in outcomes if o.needs_receipt}))
+
+
 def _assess_and_write(
     options: RunOptions, rule_set: RuleSet, ledger: Ledger, settled: Settled, skipped: list[Left],
     writer: Outputs,
 ) -> RunResult:  # fmt: skip
     batch, outcomes, roster, current = settled
     period, year, as_of = options.run_period, options.run_year, options.as_of
-    writer.index(outcomes, workbook_sources(batch, {o.file for o in outcomes if o.needs_receipt}))
     with stage("assess"):
         cadres = current_cadres(batch, current)
         figures = _figures(options, rule_set, ledger, batch, cadres)

@@ -27,6 +27,7 @@ from test_rules_workbooks import guangdong_2019_inbox
 
 import pipeline.runner
 from pipeline.demo.fill import fill_ledger
+from pipeline.ingest import segment
 from pipeline.problems import Location, Problem
 from pipeline.rules.model import Period
 from pipeline.runner import RunOptions, RunResult, rebuild, run
@@ -110,6 +111,16 @@ def forget(workspace: Path) -> None:
         db.execute("DELETE FROM figures")
 
 
+def figures_kept(workspace: Path) -> list[str]:
+    """The files whose figures the ledger keeps, by name, once for each time they were kept."""
+    with sqlite3.connect(workspace / "state" / "lianxi.db") as db:
+        files = db.execute("SELECT sha256, display FROM files").fetchall()
+        blobs = db.execute("SELECT data FROM figures WHERE part = 'measures'").fetchall()
+    names = {sha: Path(display).stem for sha, display in files}
+    held = [segment.InMemory(bytes(blob)).keys() for (blob,) in blobs]  # one list a segment
+    return sorted(names[sha] for shas in held for sha in shas)
+
+
 @pytest.fixture
 def measured(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """The names of the cadres each run measures from their rows."""
@@ -179,9 +190,12 @@ def test_a_rerun_measures_only_the_new_file_and_grades_as_if_afresh(
     held = late.rename(tmp_path / late.name)
     gd2019 = replace(options(workspace), rules="guangdong-2019")
     run(gd2019)
+    first_figures = figures_kept(workspace)
     held.rename(late)
     second = run(gd2019)
-    assert measured == [["九天", "十天", "宣传干部", "每月驻点"], ["座谈十二人"]]
+    assert measured == [[], []]  # the readers measured every file as they read it, once
+    assert first_figures == ["九天", "十天", "宣传干部", "每月驻点"]
+    assert figures_kept(workspace) == sorted([*first_figures, "座谈十二人"])
     afresh = copy_of(workspace, tmp_path / "afresh")
     forget(afresh)
     again = rebuild(replace(gd2019, workspace=afresh))

@@ -45,6 +45,16 @@ class Figures:
         return self.measures[f"high:{rule.id}"]
 
 
+@dataclass(frozen=True)
+class Measured:
+    """Figures measured away from the ledger (in a reader process), to be kept under ``context``;
+    ``shas`` names each of their file numbers by content."""
+
+    context: str
+    figures: Figures
+    shas: dict[int, str]
+
+
 def measure_files(
     rules: tuple[Rule, ...], cadres: pd.DataFrame, sheets: dict[str, pd.DataFrame],
     calendar: Calendar, locate: Locate | None = None,

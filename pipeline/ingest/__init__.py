@@ -108,6 +108,7 @@ class Received:
     reads: list[FileRead]
     segments: list[tuple[str, bytes]]  # (sheet, rows keyed by display name)
     checked: dict[str, list[Problem]] = field(default_factory=dict)  # by display: validated
+    measured: list[object] = field(default_factory=list)  # what the check measured besides
 
 
 def receive(
@@ -136,8 +137,10 @@ def receive(
             for read in chunk.reads:
                 progress(read)
     reads = sorted((read for chunk in chunks for read in chunk.reads), key=lambda r: r.display)
-    checked = {display: found for chunk in chunks for display, found in chunk.checked.items()}
-    return Received(reads, [part for chunk in chunks for part in chunk.segments], checked)
+    checked = {d: found for chunk in chunks for d, found in chunk.checked.problems.items()}
+    measured = [m for chunk in chunks for m in chunk.checked.measured]
+    segments = [part for chunk in chunks for part in chunk.segments]
+    return Received(reads, segments, checked, measured)
 
 
 def ingest(

@@ -20,8 +20,19 @@ from pipeline.ingest.reader import ParsedFile, RawSheet
 from pipeline.problems import Location, Problem
 
 SHEETS: tuple[Sheet, ...] = tuple(s for t in TEMPLATES.values() for s in t.sheets)
-Check = Callable[[list["FileRead"], Mapping[str, pd.DataFrame]], dict[str, list[Problem]]]
-"""Validation of files as read and their typed rows, by sheet kind: problems by display name."""
+
+
+@dataclass
+class Checked:
+    """What a check found in one task's files: validation problems by display name, and what it
+    measured there besides (opaque to ingest: the run hands it to the ledger to keep)."""
+
+    problems: dict[str, list[Problem]] = field(default_factory=dict)
+    measured: list[object] = field(default_factory=list)
+
+
+Check = Callable[[list["FileRead"], Mapping[str, pd.DataFrame]], Checked]
+"""The work done on files as read and their typed rows, by sheet kind, where they were read."""
 
 
 @dataclass
@@ -47,7 +58,7 @@ class Chunk:
 
     reads: list[FileRead]
     segments: list[tuple[str, bytes]] = field(default_factory=list)  # (sheet, rows by display)
-    checked: dict[str, list[Problem]] = field(default_factory=dict)  # by display, if checked
+    checked: Checked = field(default_factory=Checked)  # problems by display, if checked
 
 
 def pack(reads: list[FileRead], check: Check | None = None) -> Chunk:
@@ -63,10 +74,13 @@ def pack(reads: list[FileRead], check: Check | None = None) -> Chunk:
     except Exception as exc:
         if len(reads) > 1:
             parts = [pack([read], check) for read in reads]
+            checked = Checked(
+                {d: found for c in parts for d, found in c.checked.problems.items()},
+                [m for c in parts for m in c.checked.measured],
+            )
             return Chunk(
-                [r for c in parts for r in c.reads], [s for c in parts for s in c.segments],
-                {d: found for c in parts for d, found in c.checked.items()},
-            )  # fmt: skip
+                [r for c in parts for r in c.reads], [s for c in parts for s in c.segments], checked
+            )
         read = reads[0]
         detail = f"{type(exc).__name__}: {str(exc)[:200]}"
         read.parsed.sheets.clear()
@@ -95,14 +109,14 @@ def _pack(reads: list[FileRead]) -> tuple[list[tuple[str, bytes]], dict[str, pd.
 
 def _checked(
     check: Check | None, reads: list[FileRead], frames: Mapping[str, pd.DataFrame]
-) -> dict[str, list[Problem]]:
+) -> Checked:
     if check is None:
-        return {}
+        return Checked()
     sheets = {spec.name: frames.get(spec.name, typed_frame(spec, [])) for spec in SHEETS}
     try:
         return check(reads, sheets)
     except Exception:  # an unforeseen failure of the checks: the run validates these files
-        return {}
+        return Checked()
 
 
 def typed_frame(spec: Sheet, held: list[tuple[int, RawSheet]]) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 
-from pipeline.compute.figures import Figures
+from pipeline.compute.figures import Figures, Measured
 from pipeline.errors import PipelineError
 from pipeline.ingest import Batch, Received
 from pipeline.ledger import batch as batches
@@ -70,7 +70,8 @@ class Ledger:
         self, arrivals: Iterable[Arrival], received: Received, context: str = ""
     ) -> list[Repeat]:
         """In one transaction: the new files as read (``received``), the validation problems
-        the readers found under ``context``, and every drop of ``arrivals``."""
+        the readers found under ``context`` and the figures they measured, and every drop of
+        ``arrivals``."""
         arrivals = list(arrivals)
         by_sha = {a.sha256: a for a in sorted(arrivals, key=lambda a: a.relative, reverse=True)}
         with self.store.transaction() as db:
@@ -78,6 +79,9 @@ class Ledger:
             if received.checked and context:  # no context: nothing checked to keep
                 sha = {read.display: read.sha256 for read in received.reads}
                 batches.store_checked(db, context, sha, received.checked)
+            for measured in received.measured:  # the figures the readers measured
+                if isinstance(measured, Measured):
+                    figures.store_figures(db, measured.context, measured.figures, measured.shas)
             checkpoint("recording")  # killed here, the whole transaction is rolled back
             return records.record_drops(db, arrivals, _now())
 
