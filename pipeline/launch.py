@@ -9,9 +9,18 @@ its libraries, most of a second each, before doing its own job.
 from __future__ import annotations
 
 import gc
+import sys
+
+# The commands that start readers, annotators or the side process: for them the fork server
+# (`pipeline.processes`) starts first and imports what its children need beside ours.
+WORKBOOK_COMMANDS = {"run", "watch", "demo", "rebuild", "check"}
 
 
 def main() -> None:
+    if _command(sys.argv[1:]) in WORKBOOK_COMMANDS and not {"-h", "--help"} & set(sys.argv):
+        from pipeline import processes
+
+        processes.start()
     from pipeline.cli import main as command_line
 
     try:
@@ -20,3 +29,8 @@ def main() -> None:
         # The interpreter's last garbage collection would walk every object the run made, a
         # third of a second at a province's scale, to free memory the exit frees anyway.
         gc.freeze()
+
+
+def _command(arguments: list[str]) -> str:
+    """The command's name: the first argument that is not an option (``--debug`` comes first)."""
+    return next((a for a in arguments if not a.startswith("-")), "")

@@ -17,9 +17,11 @@ from test_write_support import (
 )
 
 import pipeline.write.summary as summary_module
+import pipeline.write.workbook as workbook_module
 from pipeline.compute.digest import research
+from pipeline.write.ranking import write_ranking
 from pipeline.write.summary import NOTE, TITLE, write_summary
-from pipeline.write.workbook import atomic_workbook, sheet_names
+from pipeline.write.workbook import Worksheet, atomic_workbook, sheet_names, write_value
 
 HEADERS = ["姓名", "联系点", "四项重点任务完成情况（场次及时间）", "调研方向及完成时限", "考核等级"]
 
@@ -85,6 +87,29 @@ def test_writing_twice_gives_identical_bytes(tmp_path: Path) -> None:
     first = write_summary(tiny_assessment(), tmp_path / "a.xlsx")
     second = write_summary(tiny_assessment(), tmp_path / "b.xlsx")
     assert first.read_bytes() == second.read_bytes()
+
+
+def test_the_shortened_cell_writing_gives_xlsxwriters_own_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`atomic_workbook`'s worksheets write their most common cells without xlsxwriter's
+    per-cell attribute list: the files must be byte for byte those xlsxwriter writes."""
+
+    def every_output(folder: Path) -> list[bytes]:
+        with atomic_workbook(folder / "cells.xlsx") as workbook:
+            ws, bold = workbook.add_worksheet("cells"), workbook.add_format({"bold": True})
+            for row, value in enumerate(["文本", " 空格 ", "<&>", 3.0, -0.1, 1e20, 12345678901234567]):
+                write_value(ws, row, 0, value, bold)
+                write_value(ws, row, 1, value, None)
+            ws.write_boolean(0, 2, True, bold)
+            ws.write_blank(1, 2, None, bold)
+        written = [write_summary(tiny_assessment(), folder / "汇总表.xlsx"),
+                   write_ranking(tiny_assessment(), folder / "排名.xlsx"), folder / "cells.xlsx"]  # fmt: skip
+        return [path.read_bytes() for path in written]
+
+    shortened = every_output(tmp_path / "shortened")
+    monkeypatch.setattr(workbook_module._Workbook, "worksheet_class", Worksheet)
+    assert every_output(tmp_path / "xlsxwriter") == shortened
 
 
 def test_a_failure_while_writing_keeps_the_old_file_and_leaves_no_temp(

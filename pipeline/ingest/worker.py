@@ -8,7 +8,6 @@ worker that dies turns into a `reader-crashed` problem for the file it held, and
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Sized
@@ -19,6 +18,7 @@ from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 from typing import Any
 
+from pipeline import processes
 from pipeline.ingest.chunk import Check, Chunk, FileRead, pack
 from pipeline.ingest.reader import read_workbook
 from pipeline.ingest.sniff import Limits, sniff
@@ -75,7 +75,7 @@ def read_chunks(
     count = expected if expected is not None else len(jobs) if isinstance(jobs, Sized) else BATCH
     pending: Iterable[Job] = jobs
     while True:
-        in_flight = multiprocessing.get_context("spawn").Array("i", [-1] * max(workers, 1))
+        in_flight = processes.context().Array("i", [-1] * max(workers, 1))
         seen, suspects, rest = yield from _round(
             pending, _task_size(count, workers), workers, (limits, check), in_flight
         )
@@ -93,7 +93,7 @@ def _round(
 ) -> Generator[Chunk, None, tuple[list[Job], list[int], list[int]]]:
     """One pool over the jobs, sent in tasks of ``size`` as they come; on a crash, every job is
     still taken from ``jobs``, and the round returns them, which were running and which never ran."""
-    context = multiprocessing.get_context("spawn")
+    context = processes.context()
     counter = context.Value("i", 0)
     pool: ProcessPoolExecutor | None = None
     seen: list[Job] = []
@@ -151,7 +151,7 @@ def _task_size(count: int, workers: int) -> int:
 def _alone(job: tuple[str, str], limits: WorkerLimits, check: Check | None) -> Chunk:
     """Read a suspect file in a pool of its own: it either succeeds or is marked crashed."""
     path, display = job
-    context = multiprocessing.get_context("spawn")
+    context = processes.context()
     flags = context.Array("i", [-1])
     with ProcessPoolExecutor(
         1, context, _init_worker, (limits, check, flags, context.Value("i", 0))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 
+from pipeline import processes
 from pipeline.compute.assessment import Assessment
 from pipeline.outcomes import FileOutcome
 from pipeline.timings import stage
@@ -125,7 +125,7 @@ def write_outputs(
 def _side(files: int) -> Executor:
     """A process for 回执清单 and 排名 when the run is large enough to repay starting one."""
     if files >= SIDE_PROCESS_FILES:
-        return ProcessPoolExecutor(1, get_context("spawn"))
+        return ProcessPoolExecutor(1, processes.context())
     return ThreadPoolExecutor(1)
 
 

@@ -15,10 +15,9 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
-from pipeline import __version__
+from pipeline import __version__, processes
 from pipeline.problems import Problem
 from pipeline.write.files import write_text_atomic
 
@@ -87,7 +86,7 @@ def _annotate_in_processes(jobs: Sequence[Job], workers: int) -> set[Path]:
         return made
     from pipeline.write.marking import annotate_safely  # openpyxl: in the annotating processes
 
-    with ProcessPoolExecutor(min(workers, len(jobs)), get_context("spawn"), _limit_memory) as pool:
+    with ProcessPoolExecutor(min(workers, len(jobs)), processes.context(), _limit_memory) as pool:
         futures = [pool.submit(annotate_safely, job) for job in jobs]
         for job, future in zip(jobs, futures, strict=True):
             try:
@@ -98,7 +97,7 @@ def _annotate_in_processes(jobs: Sequence[Job], workers: int) -> set[Path]:
             if path is not None:
                 made.add(path)
     for job in alone:
-        with ProcessPoolExecutor(1, get_context("spawn"), _limit_memory) as pool:
+        with ProcessPoolExecutor(1, processes.context(), _limit_memory) as pool:
             try:
                 path = pool.submit(annotate_safely, job).result()
             except BrokenProcessPool:

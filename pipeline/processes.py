@@ -1,0 +1,36 @@
+"""Where a run's child processes come from: a fork server that has imported what they need.
+
+Readers, annotators and the side process were spawned: each a fresh interpreter importing pandas
+(and pandera for the checks) before its first file, half a second that a rerun bringing one file
+waited for. The fork server imports those modules once; each child is then forked from it in
+milliseconds, from a process with one thread (never from the run's own, which has several).
+`start` lets a command begin the server's imports while it makes its own.
+
+Children get their start-up data (working folder, import path) as spawned ones do, but not
+the environment: the server's is the one it started with.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from multiprocessing.context import BaseContext
+
+# What readers import before their first file, most needed first (the checks import pandera).
+PRELOAD = ["pipeline.ingest.worker", "pipeline.checking", "pipeline.validate", "pipeline.compute"]
+
+
+def context() -> BaseContext:
+    """The fork server where the platform has one (Linux, macOS), else spawned processes."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    server = multiprocessing.get_context("forkserver")
+    server.set_forkserver_preload(PRELOAD)
+    return server
+
+
+def start() -> None:
+    """Start the fork server now, so that it imports while this process does other work."""
+    if context().get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
