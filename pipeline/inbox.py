@@ -18,9 +18,10 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.durability import make_durable
 from pipeline.errors import PipelineError
 from pipeline.ledger import Arrival, Drop, Ledger
-from pipeline.ledger.archive import FileChanged, archive_file, sync_all
+from pipeline.ledger.archive import FileChanged, archive_file
 from pipeline.ledger.checkpoint import checkpoint
 from pipeline.outcomes import FileOutcome, Status
 from pipeline.write import write_receipt
@@ -201,8 +202,9 @@ def _archive_all(
                 yield arrival
             elif arrival == STILL_WRITTEN:
                 intake.left.append(Left(relative, STILL_WRITTEN, retry=True))
-    if files:
-        sync_all()
+    if files:  # the copies, their names and new folders (`archive_file` with sync=False)
+        copies = [arrival.archived for arrival in intake.arrivals]
+        make_durable(copies, folders={archive, *(copy.parent for copy in copies)})
 
 
 def _archive(path: Path, relative: str, archive: Path) -> Arrival | str:
@@ -243,8 +245,11 @@ def file_away(
         if moved[drop.id] and outcome is not None and outcome.status is Status.RETURNED:
             write_receipt(outcome, target.parent, name=f"{target.stem}{RECEIPT_SUFFIX}")
         checkpoint(f"moved-{n}")
-    if drops:
-        sync_all()  # every move durable before the ledger says it is done: one wait, not 2 a file
+    if drops:  # every move durable before the ledger says it is done
+        targets = [workspace / path for path in moved.values() if path is not None]
+        left = {source.parent for source in sources.values() if source is not None}
+        made = {folder for target in targets for folder in target.relative_to(workspace).parents}
+        make_durable(targets, folders=left | {workspace / folder for folder in made})
     ledger.confirm_moves(moved)
     return moved
 

@@ -9,6 +9,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.durability import fsync_directory
+
 CHUNK = 1024 * 1024
 PART_SUFFIX = ".part"
 _SAFE_SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,8}$")
@@ -34,7 +36,7 @@ def archive_file(source: Path, relative: str, archive: Path, *, sync: bool = Tru
 
     The copy is hashed while it is written to a temporary name, fsynced, then renamed, and the
     directory fsynced, so an archived file is always whole. With ``sync=False`` the caller
-    makes many copies durable at once (`sync_all`) before anything relies on them. Raises
+    makes the copies durable (`pipeline.durability.make_durable`) before anything relies on them. Raises
     FileChanged when the source changed during the copy.
     """
     before = source.stat()
@@ -68,11 +70,6 @@ def discard_parts(archive: Path) -> None:
         part.unlink(missing_ok=True)
 
 
-def sync_all() -> None:
-    """Flush every copy made with ``sync=False`` (and all else written) to disk: one wait."""
-    os.sync()
-
-
 def _copy_hashing(source: Path, target: Path, sync: bool) -> str:
     digest = hashlib.sha256()
     with source.open("rb") as reader, target.open("xb") as writer:
@@ -97,12 +94,3 @@ def _place(part: Path, archive: Path, sha256: str, suffix: str, sync: bool) -> P
         if created:
             fsync_directory(archive)
     return target
-
-
-def fsync_directory(directory: Path) -> None:
-    """Make a rename or a new entry in ``directory`` durable."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -9,6 +9,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from pipeline.durability import fsync_directory, fsync_file, make_durable
+
 TEMPORARY = re.compile(r"^\..+\.\d+\.[0-9a-f]{8}\.tmp$")  # the names atomic_path makes
 
 
@@ -31,9 +33,9 @@ def atomic_path(path: Path) -> Iterator[Path]:
     temporary = _temporary(path)
     try:
         yield temporary
-        _fsync_file(temporary)
+        fsync_file(temporary)
         os.replace(temporary, path)
-        _fsync_directory(path.parent)
+        fsync_directory(path.parent)
     finally:
         temporary.unlink(missing_ok=True)
 
@@ -47,8 +49,8 @@ def write_texts_atomic(texts: Mapping[Path, str], *, encoding: str = "utf-8") ->
     """Write each text to its path atomically and durably; return the paths, in order.
 
     Identical files are kept (a rerun would rewrite thousands of unchanged receipts). All the
-    new contents are written beside their targets and flushed with one sync before any is
-    renamed into place: two fsyncs a file made 1,800 receipts take seconds.
+    new contents are written beside their targets and flushed (one sync for many) before any
+    is renamed into place: two fsyncs a file made 1,800 receipts take seconds.
     """
     changed = {path: data for path, text in texts.items()
                if not _holds(path, data := text.encode(encoding))}  # fmt: skip
@@ -59,14 +61,11 @@ def write_texts_atomic(texts: Mapping[Path, str], *, encoding: str = "utf-8") ->
             temporaries[path] = _temporary(path)
             with temporaries[path].open("xb") as fh:
                 fh.write(data)
-        if len(changed) == 1:
-            _fsync_file(next(iter(temporaries.values())))
-        elif changed:
-            os.sync()
+        make_durable(list(temporaries.values()))
         for path, temporary in temporaries.items():
             os.replace(temporary, path)
-        for folder in {path.parent for path in changed}:
-            _fsync_directory(folder)
+        for folder in sorted({path.parent for path in changed}):
+            fsync_directory(folder)
     finally:
         for temporary in temporaries.values():
             temporary.unlink(missing_ok=True)
@@ -81,19 +80,3 @@ def _holds(path: Path, data: bytes) -> bool:
 
 def _temporary(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-
-
-def _fsync_file(path: Path) -> None:
-    with path.open("rb") as fh:
-        os.fsync(fh.fileno())
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself durable (POSIX only: Windows cannot open a directory)."""
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,7 @@ SHEET_NAME_LIMIT = 31
 INVALID_SHEET_CHARACTERS = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
 RESERVED_SHEET_NAMES = {"history"}  # Excel refuses a sheet called History
 YES, NO = "是", "否"
+SHORT_TEXT = 16383  # characters: shorter text is within Excel's 32,767 UTF-16 units anyway
 
 
 ROW_HEIGHT = 16  # points per line of 11-point text (CJK fonts set lines about 1.45 em apart)
@@ -79,6 +80,20 @@ class _Worksheet(Worksheet):
         else:  # cell.string is the shared string's index
             reference, style = xl_rowcol_to_cell_fast(row, col), fmt._get_xf_index()
             self.fh.write(f'<c r="{reference}" s="{style}" t="s"><v>{cell.string}</v></c>')
+
+
+    def put(self, row: int, col: int, value: object, fmt: Format | None) -> None:
+        """`write_value`, with a short text or a finite number stored as xlsxwriter stores it,
+        less its per-cell checks: `write_table` covers its rows' dimensions once."""
+        if self.constant_memory:
+            write_value(self, row, col, value, fmt)
+        elif type(value) is str and 0 < len(value) <= SHORT_TEXT:
+            index = self.str_table._get_shared_string_index(value)
+            self.table[row][col] = CellStringTuple(index, fmt)
+        elif type(value) is float and math.isfinite(value):
+            self.table[row][col] = CellNumberTuple(value, fmt)
+        else:
+            write_value(self, row, col, value, fmt)
 
 
 class _Workbook(xlsxwriter.Workbook):
@@ -195,12 +210,15 @@ def write_table(
     """
     for col, header in enumerate(headers):
         ws.write_string(first_row, col, header, formats.header)
-    row = first_row + 1
+    row, widest = first_row + 1, 0
     by_column = [fmt or formats.text for fmt in column_formats]
+    put = ws.put if isinstance(ws, _Worksheet) else partial(write_value, ws)
     for values in rows:
         for col, value in enumerate(values):
-            write_value(ws, row, col, value, by_column[col] if col < len(by_column) else formats.text)
-        row += 1
+            put(row, col, value, by_column[col] if col < len(by_column) else formats.text)
+        row, widest = row + 1, max(widest, len(values))
+    if row > first_row + 1 and widest:
+        ws._check_dimensions(row - 1, widest - 1)  # the rows `put` stored without the check
     return row
 
 
