@@ -30,7 +30,7 @@ from pipeline.ledger.archive import discard_parts
 from pipeline.ledger.checkpoint import checkpoint
 from pipeline.outcomes import FileOutcome, Status
 from pipeline.problems import Problem
-from pipeline.rules.loader import load_rules
+from pipeline.rules.loader import DEFAULT_RULES, load_rules
 from pipeline.rules.model import Period, RuleSet
 from pipeline.submissions import (
     current_cadres,
@@ -50,7 +50,7 @@ Settled = tuple[Batch, list[FileOutcome], pd.DataFrame | None, list[int]]
 @dataclass(frozen=True)
 class RunOptions:
     workspace: Path
-    rules: str = "baoji-2018"
+    rules: str = DEFAULT_RULES
     period: Period | None = None  # None: inferred from the as-of date
     as_of: date = field(default_factory=date.today)
     year: int | None = None  # None: the as-of date's year

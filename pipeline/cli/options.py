@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from pipeline.ingest.executors import EXECUTORS
+from pipeline.rules.loader import DEFAULT_RULES
 from pipeline.rules.model import Period
 from pipeline.runner import RunOptions
 
@@ -39,7 +40,7 @@ workspace = click.option(
     help="工作目录，内含 inbox/、outbox/、state/ 和可选的 rules/。 / Workspace holding inbox/, outbox/, state/ and optional rules/.",
 )  # fmt: skip
 rules = click.option(
-    "--rules", "-r", default="baoji-2018", show_default=True,
+    "--rules", "-r", default=DEFAULT_RULES, show_default=True,
     help="规则编号或规则文件路径（见 `lianxi rules`）。 / Rule set id or path to a rule file.",
 )  # fmt: skip
 period = click.option(

@@ -112,7 +112,7 @@ def _checked(
 ) -> Checked:
     if check is None:
         return Checked()
-    sheets = {spec.name: frames.get(spec.name, typed_frame(spec, [])) for spec in SHEETS}
+    sheets = {s.name: frames[s.name] if s.name in frames else typed_frame(s, []) for s in SHEETS}
     try:
         return check(reads, sheets)
     except Exception:  # an unforeseen failure of the checks: the run validates these files
@@ -126,11 +126,17 @@ def typed_frame(spec: Sheet, held: list[tuple[int, RawSheet]]) -> pd.DataFrame:
     files = np.repeat(np.array([file_no for file_no, _ in held], dtype=np.int64), counts)
     numbers = np.concatenate([raw.numbers for _, raw in held]) if held else files
     columns: dict[str, np.ndarray] = {segment.FILE: files, segment.ROW: numbers.astype(np.int64)}
+    if not held:  # no file has this sheet: its columns, empty
+        return _frame(columns | {f.name: np.empty(0, dtype=object) for f in spec.fields})
     filled = np.full(len(files), spec.key_value)  # a key-value sheet keeps its one row
     for k, f in enumerate(spec.fields):
-        cells = np.concatenate([raw.columns[k] for _, raw in held]) if held else np.empty(0, object)
+        cells = np.concatenate([raw.columns[k] for _, raw in held])
         columns[f.name] = normalise_column(pd.Series(cells, dtype=object), f).to_numpy()
         filled |= columns[f.name] != None  # noqa: E711 (elementwise: NaT is a value typed in)
     if not filled.all():
         columns = {name: values[filled] for name, values in columns.items()}
+    return _frame(columns)
+
+
+def _frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
     return pd.DataFrame({n: pd.Series(v, dtype=v.dtype) for n, v in columns.items()})

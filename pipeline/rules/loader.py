@@ -44,6 +44,7 @@ RULE_KEYS = {"id", "title", "clause", "metric", "required", "weight", "periods",
 GRADING_KEYS = {"bands", "caps", "interview", "tie_breakers", "clause", "periods"}
 IMPLIED = {MetricKind.COVERAGE: "每个已结束的周期", MetricKind.PROHIBITION: "不得出现"}
 DEFAULT_PERIODS = ["中期评估", "年底考核"]
+DEFAULT_RULES = "baoji-2018"  # the rule set a run uses unless told otherwise
 UNMET_SEPARATOR = "、"  # joins the titles of the unmet rules in 排名.xlsx
 
 
