@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
@@ -21,7 +23,15 @@ import pipeline.write.workbook as workbook_module
 from pipeline.compute.digest import research
 from pipeline.write.ranking import write_ranking
 from pipeline.write.summary import NOTE, TITLE, write_summary
-from pipeline.write.workbook import Worksheet, atomic_workbook, sheet_names, write_value
+from pipeline.write.workbook import (
+    Cell,
+    Formats,
+    Worksheet,
+    atomic_workbook,
+    merged_line,
+    sheet_names,
+    write_table,
+)
 
 HEADERS = ["姓名", "联系点", "四项重点任务完成情况（场次及时间）", "调研方向及完成时限", "考核等级"]
 
@@ -89,27 +99,61 @@ def test_writing_twice_gives_identical_bytes(tmp_path: Path) -> None:
     assert first.read_bytes() == second.read_bytes()
 
 
-def test_the_shortened_cell_writing_gives_xlsxwriters_own_bytes(
+def workbook_as_read(path: Path) -> dict[str, object]:
+    """Everything openpyxl reads of a workbook's cells and rows: values, types and styles."""
+    workbook = load_workbook(path)
+    found: dict[str, object] = {}
+    for ws in workbook.worksheets:
+        found[ws.title] = [
+            (c.coordinate, c.value, c.data_type, c.number_format, c.font.b, c.font.color and c.font.color.rgb,
+             c.fill.fgColor.rgb, c.alignment.wrap_text, c.alignment.horizontal, c.border.left.style)
+            for row in ws.iter_rows() for c in row
+        ]  # fmt: skip
+        found[f"{ws.title} rows"] = {n: d.height for n, d in ws.row_dimensions.items()}
+        found[f"{ws.title} merged"] = sorted(str(r) for r in ws.merged_cells.ranges)
+    return found
+
+
+TABLE = [
+    ["文本", " 空格 ", "<&>\n换行", "", None, "=1+1"],
+    [3.0, -0.1, 1e20, 12345678901234567, np.int64(7), float("nan")],
+    [True, np.bool_(False), date(2026, 3, 5), datetime(2026, 3, 5, 8, 30), pd.NaT, pd.NA],
+    [Cell(2.5), Cell("红", None), Cell(None), "长" * 20000, "x" * 40000, 0.0],
+]
+
+
+def test_rendered_rows_read_back_as_xlsxwriters_own_cells(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`atomic_workbook`'s worksheets write their most common cells without xlsxwriter's
-    per-cell attribute list: the files must be byte for byte those xlsxwriter writes."""
+    """`atomic_workbook`'s worksheets render a table's rows at once instead of keeping a tuple
+    a cell: what any reader finds must be what xlsxwriter's own cells give."""
 
-    def every_output(folder: Path) -> list[bytes]:
+    def every_output(folder: Path) -> list[dict[str, object]]:
         with atomic_workbook(folder / "cells.xlsx") as workbook:
-            ws, bold = workbook.add_worksheet("cells"), workbook.add_format({"bold": True})
-            for row, value in enumerate(["文本", " 空格 ", "<&>", 3.0, -0.1, 1e20, 12345678901234567]):
-                write_value(ws, row, 0, value, bold)
-                write_value(ws, row, 1, value, None)
-            ws.write_boolean(0, 2, True, bold)
-            ws.write_blank(1, 2, None, bold)
+            formats = Formats.add_to(workbook)
+            ws = workbook.add_worksheet("cells")
+            table = [[Cell(v.value, formats.unmet) if isinstance(v, Cell) and v.format is None
+                      and v.value == 2.5 else v for v in row] for row in TABLE]  # fmt: skip
+            end = write_table(ws, 1, [f"列{n}" for n in range(6)], table, formats,
+                              [formats.text, formats.number, formats.wrap])  # fmt: skip
+            merged_line(ws, end, 3, "表后说明", formats.note)
+            ws.set_row(3, 40)
         written = [write_summary(tiny_assessment(), folder / "汇总表.xlsx"),
                    write_ranking(tiny_assessment(), folder / "排名.xlsx"), folder / "cells.xlsx"]  # fmt: skip
-        return [path.read_bytes() for path in written]
+        return [workbook_as_read(path) for path in written]
 
-    shortened = every_output(tmp_path / "shortened")
+    rendered = every_output(tmp_path / "rendered")
     monkeypatch.setattr(workbook_module._Workbook, "worksheet_class", Worksheet)
-    assert every_output(tmp_path / "xlsxwriter") == shortened
+    assert every_output(tmp_path / "xlsxwriter") == rendered
+
+
+def test_a_rendered_row_refuses_a_cell_written_into_it(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="第 3 行"), atomic_workbook(tmp_path / "x.xlsx") as book:
+        formats = Formats.add_to(book)
+        ws = book.add_worksheet("表")
+        write_table(ws, 1, ["甲", "乙", "丙"], [["一", 1.0, "三"]], formats)
+        ws.write_string(2, 1, "后写")  # into the middle of the rendered row
+    assert not (tmp_path / "x.xlsx").exists()
 
 
 def test_a_failure_while_writing_keeps_the_old_file_and_leaves_no_temp(
