@@ -8,7 +8,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.compute.grading import cap_unit, propose, rank
+from pipeline.compute.grading import cap_unit, propose, rank, unit_ranks
 from pipeline.rules.loader import load_rules
 
 GRADING = load_rules("baoji-2018").grading
@@ -63,3 +63,14 @@ def test_small_units_get_no_excellent() -> None:
 
 def test_rank_is_competition_ranking() -> None:
     assert list(rank(pd.DataFrame({"s": [0.5, 0.9, 0.9, 0.1]}))) == [3, 1, 1, 4]
+
+
+@given(st.lists(st.tuples(st.sampled_from("甲乙丙"), st.sampled_from([0.0, 0.5, 1.0, float("nan")]),
+                          st.integers(0, 3)), max_size=40))  # fmt: skip
+def test_unit_ranks_are_each_units_own_ranking(members: list[tuple[str, float, int]]) -> None:
+    frame = pd.DataFrame(members, columns=["unit", "score", "count"], index=range(100, 100 + len(members)))
+    keys = frame[["score", "count"]]
+    expected = [rank(keys.loc[group.index]) for _, group in frame.groupby("unit")]
+    together = unit_ranks(keys, frame["unit"])
+    if expected:
+        pd.testing.assert_series_equal(together, pd.concat(expected).reindex(keys.index), check_names=False)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from pipeline.compute.assessment import CADRE_COLUMNS, MISSING_COLUMNS, Assessment
 from pipeline.compute.figures import DIGESTS, Figures, combine, figures_context, measure_files
-from pipeline.compute.grading import cap_unit, propose, rank
+from pipeline.compute.grading import cap_unit, propose, rank, unit_ranks
 from pipeline.compute.metrics import Calendar
 from pipeline.compute.pace import pace
 from pipeline.compute.reminders import chase, deadline
@@ -144,13 +144,13 @@ def _grade(
     if not graded:
         return cadres
     cadres.loc[assessed, "proposed"] = propose(cadres.loc[assessed, "score"], rule_set.grading)
-    ranks, capped = [], []
-    for _, members in cadres[assessed].groupby("unit"):
-        unit_keys = keys.loc[members.index]
-        ranks.append(rank(unit_keys))
-        capped.append(cap_unit(unit_keys, members["proposed"], rule_set.grading))
+    capped = [
+        cap_unit(keys.loc[members.index], members["proposed"], rule_set.grading)
+        for _, members in cadres[assessed].groupby("unit")
+    ]
     if capped:  # set once for all units: ten thousand cadres in a hundred units
-        cadres["unit_rank"] = pd.concat(ranks).reindex(cadres.index).astype("Int64")
+        ranks = unit_ranks(keys[assessed], cadres.loc[assessed, "unit"])
+        cadres["unit_rank"] = ranks.reindex(cadres.index).astype("Int64")
         graded_now = pd.concat(capped)
         for column in ("grade", "tie_flag", "note"):
             cadres.loc[graded_now.index, column] = graded_now[column]

@@ -85,3 +85,16 @@ def rank(keys: pd.DataFrame) -> pd.Series:
             current, previous = position, key
         ranks[index] = current
     return pd.Series(ranks, dtype="Int64").reindex(keys.index)
+
+
+def unit_ranks(keys: pd.DataFrame, units: pd.Series) -> pd.Series:
+    """`rank` within each unit (``units``, indexed like ``keys``), every unit in one sort."""
+    columns = list(keys.columns)
+    ordered = keys.assign(_unit=units).sort_values(
+        ["_unit", *columns], ascending=[True] + [False] * len(columns), kind="stable"
+    )
+    unit = ordered["_unit"]
+    same = unit.eq(unit.shift()) & ordered[columns].eq(ordered[columns].shift()).all(axis=1)
+    position = ordered.groupby("_unit", sort=False).cumcount() + 1
+    ranks = position.where(~same).ffill()  # a unit's first row never ties with the one above
+    return ranks.astype("Int64").reindex(keys.index)
