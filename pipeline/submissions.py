@@ -65,6 +65,9 @@ def reconcile(
     return outcomes, sorted(chosen)
 
 
+_FILE_FIELDS = ("display", "sha256", "template_id", "mtime")
+
+
 def _files(batch: Batch) -> list[_File]:
     info = batch.sheets["基本信息"].set_index("_file")
     names, units, fills = (info[c].to_dict() for c in ("姓名", "单位", "填报日期"))
@@ -77,8 +80,7 @@ def _files(batch: Batch) -> list[_File]:
             fill_date=_stamp(fills.get(n)), mtime=float(mtime),
         )
         for n, display, sha256, template_id, mtime in zip(
-            files.index, files["display"], files["sha256"], files["template_id"], files["mtime"],
-            strict=True,
+            files.index.tolist(), *(files[c].tolist() for c in _FILE_FIELDS), strict=True
         )
     ]  # fmt: skip
 

@@ -117,8 +117,8 @@ class Ledger:
 
     def figures(self, context: str, batch: Batch, numbers: Iterable[int]) -> Figures:
         """The figures kept under ``context`` of the batch's files numbered ``numbers``."""
-        shas = batch.files["sha256"]
-        return figures.load_figures(self.store.db, context, {str(shas[n]): int(n) for n in numbers})
+        shas = dict(zip(batch.files.index.tolist(), batch.files["sha256"].tolist(), strict=True))
+        return figures.load_figures(self.store.db, context, {shas[n]: int(n) for n in numbers})
 
     def record_figures(self, context: str, batch: Batch, measured: Figures) -> None:
         """Keep ``measured`` (the batch's files) under ``context``, in place of any other's."""

@@ -8,6 +8,7 @@ of the files one run read are kept as one segment per sheet kind (`pipeline.inge
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -68,16 +69,18 @@ def load_batch(
         " WHERE status != 'withdrawn'"
     ).fetchall()
     found.sort(key=lambda row: row[0])  # ingest orders files by display name
+    folder = str(state)  # joined as text: a Path a file costs more than the rest of the row
     files = pd.DataFrame(
-        [(d, str(state / a), s, n, m, t) for d, a, s, n, m, t, _ in found],
+        [(d, os.path.join(folder, a), s, n, m, t) for d, a, s, n, m, t, _ in found],
         columns=list(FILE_COLUMNS),
     )
-    number = {str(display): n for n, display in enumerate(files["display"])}
+    displays = [str(row[0]) for row in found]
+    number = {display: n for n, display in enumerate(displays)}
     anchors = Anchors([str(row[6]) for row in found], explain)
     stored = db.execute("SELECT id, sheet FROM segments ORDER BY id").fetchall()
     sheets = Sheets([(sheet, StoredSegment(db, row)) for row, sheet in stored], number, explain)
-    by_sha = {str(sha): n for n, sha in enumerate(files["sha256"])}
-    return Batch(files, sheets, anchors, load_problems(db, "read", by_sha, list(files["display"])))
+    by_sha = {str(row[2]): n for n, row in enumerate(found)}
+    return Batch(files, sheets, anchors, load_problems(db, "read", by_sha, displays))
 
 
 class StoredSegment:
@@ -177,8 +180,8 @@ def load_problems(
 
 def load_checked(db: sqlite3.Connection, context: str, batch: Batch) -> dict[str, list[Problem]]:
     """The validation problems of the batch's files already checked under ``context``."""
-    number = {str(sha): n for n, sha in enumerate(batch.files["sha256"])}
-    displays = list(batch.files["display"])
+    number = {str(sha): n for n, sha in enumerate(batch.files["sha256"].tolist())}
+    displays = batch.files["display"].tolist()
     checked = {sha for (sha,) in db.execute("SELECT sha256 FROM files WHERE checked = ?", (context,))}
     found: dict[str, list[Problem]] = {displays[number[sha]]: [] for sha in checked if sha in number}
     for problem in load_problems(db, "check", {s: n for s, n in number.items() if s in checked}, displays):
