@@ -323,12 +323,10 @@ def fit_columns(
 
     With ``first_row`` (the first data row), rows whose text wraps get the height it needs.
     """
-    measured = [[_width(value) for value in values[: len(headers)]] for values in rows]
-    widths = [_width(h) for h in headers]
-    for row in measured:
-        for col, width in enumerate(row):
-            widths[col] = max(widths[col], width)
-    fitted = [min(max(width + 2, minimum), maximum) for width in widths]
+    measured = _measured(rows, len(headers))
+    heading = np.array([_width(h) for h in headers], dtype=float)
+    widths = np.maximum(heading, measured.max(axis=0)) if len(measured) else heading
+    fitted = [min(max(width + 2, minimum), maximum) for width in widths.tolist()]
     for col, width in enumerate(fitted):
         ws.set_column(col, col, width)
     if first_row is not None:
@@ -339,18 +337,27 @@ def fit_rows(
     ws: Worksheet, first_row: int, rows: Iterable[Sequence[object]], widths: Sequence[float]
 ) -> None:
     """Give each row the height its wrapped text needs (no spreadsheet measures it for us)."""
-    _fit_measured_rows(ws, first_row, [[_width(v) for v in values] for values in rows], widths)
+    _fit_measured_rows(ws, first_row, _measured(rows, len(widths)), widths)
+
+
+def _measured(rows: Iterable[Sequence[object]], columns: int) -> np.ndarray:
+    """Each value's width (`_width`) in the first ``columns`` columns: rows × columns, short
+    rows padded with zero widths."""
+    blank = [0.0] * columns
+    widths = [[_width(value) for value in values[:columns]] for values in rows]
+    padded = [row if len(row) == columns else (row + blank)[:columns] for row in widths]
+    return np.array(padded, dtype=float).reshape(len(padded), columns)
 
 
 def _fit_measured_rows(
-    ws: Worksheet, first_row: int, measured: list[list[float]], widths: Sequence[float]
+    ws: Worksheet, first_row: int, measured: np.ndarray, widths: Sequence[float]
 ) -> None:
-    for offset, row in enumerate(measured):
-        lines = max(
-            (math.ceil(m / max(w - 1, 1)) for m, w in zip(row, widths, strict=False)), default=1
-        )
-        if lines > 1:
-            ws.set_row(first_row + offset, ROW_HEIGHT * lines + ROW_PADDING)
+    if not measured.size:
+        return
+    room = np.maximum(np.array(widths, dtype=float) - 1, 1)
+    lines = np.ceil(measured / room).max(axis=1)
+    for offset in np.flatnonzero(lines > 1).tolist():
+        ws.set_row(first_row + offset, ROW_HEIGHT * int(lines[offset]) + ROW_PADDING)
 
 
 def sheet_names(names: Iterable[str], taken: Iterable[str] = ()) -> list[str]:
