@@ -53,6 +53,8 @@ class Sheets(Mapping[str, pd.DataFrame]):
         """The rows of the files numbered ``numbers`` only, in file order."""
         if name in self._frames:
             return rows_of(self._frames[name], numbers)
+        if not numbers:  # no segment need be looked at
+            return self._stack([], {}, name)
         wanted = set(numbers)
         number = {key: n for key, n in self._number.items() if n in wanted}
         return self._stack(self._blobs[name], number, name)

@@ -79,9 +79,10 @@ class Ledger:
             if received.checked and context:  # no context: nothing checked to keep
                 sha = {read.display: read.sha256 for read in received.reads}
                 batches.store_checked(db, context, sha, received.checked)
-            for measured in received.measured:  # the figures the readers measured
-                if isinstance(measured, Measured):
-                    figures.store_figures(db, measured.context, measured.figures, measured.shas)
+            measured = [m for m in received.measured if isinstance(m, Measured)]
+            for kept in sorted({m.context for m in measured}):  # one: the run's
+                parts = [(m.figures, m.shas) for m in measured if m.context == kept]
+                figures.store_figures(db, kept, parts)
             checkpoint("recording")  # killed here, the whole transaction is rolled back
             return records.record_drops(db, arrivals, _now())
 
@@ -124,7 +125,7 @@ class Ledger:
         """Keep ``measured`` (the batch's files) under ``context``, in place of any other's."""
         shas = {int(n): str(batch.files.at[n, "sha256"]) for n in measured.files}
         with self.store.transaction() as db:
-            figures.store_figures(db, context, measured, shas)
+            figures.store_figures(db, context, [(measured, shas)])
 
     def record_outcomes(self, outcomes: Iterable[FileOutcome]) -> None:
         with self.store.transaction() as db:

@@ -8,7 +8,7 @@ part is stored as a segment (`pipeline.ingest.segment`) naming its files by cont
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -20,18 +20,23 @@ PARTS = ("measures", "digests", "breaches")
 
 
 def store_figures(
-    db: sqlite3.Connection, context: str, figures: Figures, shas: Mapping[int, str]
+    db: sqlite3.Connection, context: str, parts: Sequence[tuple[Figures, Mapping[int, str]]]
 ) -> None:
-    """Keep ``figures`` (files numbered as in ``shas``) under ``context``, and drop any other's."""
+    """Keep the figures of ``parts`` (each numbering its files as its ``shas`` names them) under
+    ``context``, as one segment a kind (not one a reader task), and drop any other context's."""
     db.execute("DELETE FROM figures WHERE context != ?", (context,))
-    files = list(figures.files)
-    if not files:
+    keys: list[str] = []
+    frames: dict[str, list[pd.DataFrame]] = {part: [] for part in PARTS}
+    for figures, shas in parts:
+        position = {number: len(keys) + n for n, number in enumerate(figures.files)}
+        keys += [shas[number] for number in figures.files]
+        for part, frame in zip(PARTS, _frames(figures), strict=True):
+            frames[part].append(frame.assign(_file=frame[segment.FILE].map(position)))
+    if not keys:
         return
-    position = {number: n for n, number in enumerate(files)}
-    keys = [shas[number] for number in files]
-    for part, frame in zip(PARTS, _frames(figures), strict=True):
+    for part, pieces in frames.items():
+        frame = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
         fields = [c for c in frame.columns if c not in (segment.FILE, segment.ROW)]
-        frame = frame.assign(_file=frame[segment.FILE].map(position))
         db.execute(
             "INSERT INTO figures (context, part, data) VALUES (?, ?, ?)",
             (context, part, segment.encode(frame, keys, fields)),
