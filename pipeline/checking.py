@@ -71,16 +71,13 @@ def _measured(measuring: Measuring, batch: Batch) -> list[object]:
     numbers = sorted(set(ledgers) & set(info["_file"]))
     if not numbers:
         return []
-    rule_set, period, year, as_of = (
-        measuring.rule_set, measuring.period, measuring.year, measuring.as_of
-    )
+    calendar = (measuring.period, measuring.year, measuring.as_of)
     try:
         figures = measure(
-            rule_set, period, year, as_of, current_cadres(batch, numbers),
+            measuring.rule_set, *calendar, current_cadres(batch, numbers),
             current_sheets(batch, numbers), locate=batch.locate,
         )  # fmt: skip
     except Exception:
         return []
     shas = {number: str(batch.files.at[number, "sha256"]) for number in numbers}
-    context = figures_context(rule_set, period, year, as_of)
-    return [Measured(context, figures, shas)]
+    return [Measured(figures_context(measuring.rule_set, *calendar), figures, shas)]
