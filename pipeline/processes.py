@@ -13,11 +13,15 @@ the environment: the server's is the one it started with.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from multiprocessing.context import BaseContext
 
 # What readers import before their first file (the checks import pandera). A first task done
 # in the server as well was measured slower: the server serves only once it has preloaded.
 PRELOAD = ["pipeline.ingest.worker", "pipeline.checking", "pipeline.validate", "pipeline.compute"]
+
+
+_started = False
 
 
 def context() -> BaseContext:
@@ -26,12 +30,29 @@ def context() -> BaseContext:
         return multiprocessing.get_context("spawn")
     server = multiprocessing.get_context("forkserver")
     server.set_forkserver_preload(PRELOAD)
+    start()
     return server
 
 
 def start() -> None:
-    """Start the fork server now, so that it imports while this process does other work."""
-    if context().get_start_method() == "forkserver":
-        from multiprocessing import forkserver
+    """Start the fork server now, so that it imports while this process does other work.
 
+    Its error output goes nowhere: a run killed while the server was forking a child leaves
+    the server to print a traceback of its own on the clerk's terminal. (Readers silence
+    theirs too; what a child raises comes back to the run as an exception.)
+    """
+    global _started
+    if _started or "forkserver" not in multiprocessing.get_all_start_methods():
+        return
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
+    saved, quiet = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(quiet, 2)  # the server inherits this process's error output as it is now
         forkserver.ensure_running()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(quiet)
+    _started = True

@@ -32,7 +32,8 @@ def cap_unit(keys: pd.DataFrame, proposed: pd.Series, grading: Grading) -> pd.Da
     `keys` holds the ranking key columns (higher is better, compared left to right), indexed
     like `proposed`. Returns columns grade, tie_flag, note.
     """
-    order = keys.sort_values(list(keys.columns), ascending=False, kind="stable").index
+    order = keys.sort_values(list(keys.columns), ascending=False, kind="stable").index.tolist()
+    key_of = dict(zip(keys.index, keys.itertuples(index=False, name=None), strict=True))
     grade = proposed.to_dict()
     tie_flag = dict.fromkeys(proposed.index, False)
     note = dict.fromkeys(proposed.index, "")
@@ -43,7 +44,7 @@ def cap_unit(keys: pd.DataFrame, proposed: pd.Series, grading: Grading) -> pd.Da
         if len(holders) <= allowed:
             continue
         lower = grades[min(grades.index(capped) + 1, len(grades) - 1)]
-        kept, tied = _kept_and_tied(holders, allowed, keys)
+        kept, tied = _kept_and_tied(holders, allowed, key_of)
         for i in holders[kept:]:
             grade[i] = lower
             note[i] = _note(capped, lower, allowed, len(keys), i in tied)
@@ -56,14 +57,15 @@ def cap_unit(keys: pd.DataFrame, proposed: pd.Series, grading: Grading) -> pd.Da
     )  # fmt: skip
 
 
-def _kept_and_tied(holders: list, allowed: int, keys: pd.DataFrame) -> tuple[int, set]:
-    """How many holders keep the grade, and the tied group straddling the boundary (if any)."""
+def _kept_and_tied(holders: list, allowed: int, key_of: dict) -> tuple[int, set]:
+    """How many holders keep the grade, and the tied group straddling the boundary (if any);
+    ``key_of`` maps each holder to its ranking key."""
     if allowed == 0:
         return 0, set()
-    boundary = tuple(keys.loc[holders[allowed - 1]])
-    if tuple(keys.loc[holders[allowed]]) != boundary:
+    boundary = key_of[holders[allowed - 1]]
+    if key_of[holders[allowed]] != boundary:
         return allowed, set()
-    tied = {i for i in holders if tuple(keys.loc[i]) == boundary}
+    tied = {i for i in holders if key_of[i] == boundary}
     kept = min(holders.index(i) for i in tied)
     return kept, tied
 
