@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import replace
 from datetime import date
@@ -57,6 +58,19 @@ def test_native_charts_are_inside_the_file(ranking: Path) -> None:
         charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
         kinds = {archive.read(n).decode().count(tag) for n in charts for tag in ("<c:barChart>",)}
     assert len(charts) == 2 and kinds == {1}  # Excel calls columns and bars both barChart
+
+
+def test_the_grade_bars_list_the_units_top_down_as_the_table_does(ranking: Path) -> None:
+    """A bar chart draws its first category at the bottom: the grade chart's category axis runs
+    max to min, and its value axis crosses it at the maximum, so it stays below the bars."""
+    with zipfile.ZipFile(ranking) as archive:
+        charts = [archive.read(n).decode() for n in sorted(archive.namelist())
+                  if n.startswith("xl/charts/chart") and 'barDir val="bar"' in archive.read(n).decode()]  # fmt: skip
+    assert len(charts) == 1
+    category = re.search(r"<c:catAx>(.*?)</c:catAx>", charts[0], re.S)
+    value = re.search(r"<c:valAx>(.*?)</c:valAx>", charts[0], re.S)
+    assert category and '<c:orientation val="maxMin"/>' in category[1]
+    assert value and '<c:crosses val="max"/>' in value[1]
 
 
 def test_key_figures_are_values(ranking: Path) -> None:

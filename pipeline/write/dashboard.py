@@ -170,6 +170,9 @@ def _charts(workbook: Any, ws: Worksheet, row: int, styles: _Styles, a: Assessme
         for col, colour in zip(columns, CHART_COLOURS, strict=False):
             grades.add_series(_series(grades_at + 1, col, len(a.units), colour))
         _style(grades, "各单位考核等次分布（人）")
+        # a bar chart lists its categories bottom up: the units top down, as the table does,
+        # with the value axis kept below them
+        grades.set_y_axis({"reverse": True, "crossing": "max"})
         ws.insert_chart(row + 1, 5, grades, {"x_offset": 30, "y_offset": 4})
     return row + 1 + CHART_HEIGHT_ROWS
 
