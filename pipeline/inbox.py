@@ -191,19 +191,20 @@ def _complete_zip(path: Path) -> bool:
 def _archive_all(
     files: list[tuple[Path, str]], archive: Path, intake: Intake
 ) -> Iterator[Arrival]:
-    """Archive files on a few threads, yielding each arrival in ``files``' order; then make every
-    copy durable with one sync."""
+    """Archive files on a few threads, yielding each arrival in ``files``' order; then make the
+    copies durable: their bytes, names and new folders (`archive_file` with sync=False)."""
     files = sorted(files, key=lambda file: file[1])  # the order arrivals are named in
+    copies: list[Path] = []
     with ThreadPoolExecutor(ARCHIVE_THREADS) as pool:
         arrivals = pool.map(lambda file: _archive(file[0], file[1], archive), files)
         for (_, relative), arrival in zip(files, arrivals, strict=True):
             if isinstance(arrival, Arrival):
                 intake.arrivals.append(arrival)
+                copies.append(arrival.archived)
                 yield arrival
             elif arrival == STILL_WRITTEN:
                 intake.left.append(Left(relative, STILL_WRITTEN, retry=True))
-    if files:  # the copies, their names and new folders (`archive_file` with sync=False)
-        copies = [arrival.archived for arrival in intake.arrivals]
+    if copies:
         make_durable(copies, folders={archive, *(copy.parent for copy in copies)})
 
 

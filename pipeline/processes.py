@@ -21,17 +21,16 @@ from multiprocessing.context import BaseContext
 PRELOAD = ["pipeline.ingest.worker", "pipeline.checking", "pipeline.validate", "pipeline.compute"]
 
 
+SERVED = "forkserver" in multiprocessing.get_all_start_methods()  # Linux, macOS; not Windows
 _started = False
 
 
 def context() -> BaseContext:
-    """The fork server where the platform has one (Linux, macOS), else spawned processes."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
+    """The fork server where the platform has one, else spawned processes."""
+    if not SERVED:
         return multiprocessing.get_context("spawn")
-    server = multiprocessing.get_context("forkserver")
-    server.set_forkserver_preload(PRELOAD)
     start()
-    return server
+    return multiprocessing.get_context("forkserver")
 
 
 def start() -> None:
@@ -42,7 +41,7 @@ def start() -> None:
     theirs too; what a child raises comes back to the run as an exception.)
     """
     global _started
-    if _started or "forkserver" not in multiprocessing.get_all_start_methods():
+    if _started or not SERVED:
         return
     from multiprocessing import forkserver
 

@@ -16,6 +16,8 @@ from pipeline.ingest.normalise import as_datetimes, as_floats
 from pipeline.outcomes import FileOutcome, Status
 from pipeline.problems import Location, Problem, has_errors
 
+_FILE_FIELDS = ("display", "sha256", "template_id", "mtime")  # batch.files columns a _File takes
+
 
 @dataclass(frozen=True)
 class _File:
@@ -63,9 +65,6 @@ def reconcile(
     chosen = {f.number for f in current.values()}
     outcomes = [_outcome(f, tuple(found[f.display]), chosen, current) for f in files]
     return outcomes, sorted(chosen)
-
-
-_FILE_FIELDS = ("display", "sha256", "template_id", "mtime")
 
 
 def _files(batch: Batch) -> list[_File]:

@@ -79,18 +79,12 @@ def _note(capped: str, lower: str, allowed: int, assessed: int, tied: bool) -> s
 
 def rank(keys: pd.DataFrame) -> pd.Series:
     """Competition ranking (1, 2, 2, 4) by the key columns, higher is better."""
-    ordered = keys.sort_values(list(keys.columns), ascending=False, kind="stable")
-    as_tuples = list(ordered.itertuples(index=False, name=None))
-    ranks, previous, current = {}, None, 0
-    for position, (index, key) in enumerate(zip(ordered.index, as_tuples, strict=True), start=1):
-        if key != previous:
-            current, previous = position, key
-        ranks[index] = current
-    return pd.Series(ranks, dtype="Int64").reindex(keys.index)
+    return unit_ranks(keys, pd.Series("", index=keys.index))
 
 
 def unit_ranks(keys: pd.DataFrame, units: pd.Series) -> pd.Series:
-    """`rank` within each unit (``units``, indexed like ``keys``), every unit in one sort."""
+    """Competition ranking (1, 2, 2, 4) within each unit (``units``, indexed like ``keys``) by
+    the key columns, higher is better: every unit in one sort."""
     columns = list(keys.columns)
     ordered = keys.assign(_unit=units).sort_values(
         ["_unit", *columns], ascending=[True] + [False] * len(columns), kind="stable"

@@ -58,7 +58,7 @@ class Chunk:
 
     reads: list[FileRead]
     segments: list[tuple[str, bytes]] = field(default_factory=list)  # (sheet, rows by display)
-    checked: Checked = field(default_factory=Checked)  # problems by display, if checked
+    checked: Checked = field(default_factory=Checked)  # empty if the files were not checked
 
 
 def pack(reads: list[FileRead], check: Check | None = None) -> Chunk:

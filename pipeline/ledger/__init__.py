@@ -80,9 +80,9 @@ class Ledger:
                 sha = {read.display: read.sha256 for read in received.reads}
                 batches.store_checked(db, context, sha, received.checked)
             measured = [m for m in received.measured if isinstance(m, Measured)]
-            for kept in sorted({m.context for m in measured}):  # one: the run's
-                parts = [(m.figures, m.shas) for m in measured if m.context == kept]
-                figures.store_figures(db, kept, parts)
+            if measured:  # all measured under the run's one context
+                parts = [(m.figures, m.shas) for m in measured]
+                figures.store_figures(db, measured[0].context, parts)
             checkpoint("recording")  # killed here, the whole transaction is rolled back
             return records.record_drops(db, arrivals, _now())
 

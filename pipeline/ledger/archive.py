@@ -36,8 +36,8 @@ def archive_file(source: Path, relative: str, archive: Path, *, sync: bool = Tru
 
     The copy is hashed while it is written to a temporary name, fsynced, then renamed, and the
     directory fsynced, so an archived file is always whole. With ``sync=False`` the caller
-    makes the copies durable (`pipeline.durability.make_durable`) before anything relies on them. Raises
-    FileChanged when the source changed during the copy.
+    makes the copies durable (`pipeline.durability.make_durable`) before anything relies on
+    them. Raises FileChanged when the source changed during the copy.
     """
     before = source.stat()
     if not archive.is_dir():  # a stat, not a mkdir: the latter costs a tenth of a millisecond

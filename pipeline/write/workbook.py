@@ -83,6 +83,7 @@ class _Worksheet(Worksheet):
         """Write a table's rows from ``first_row``, each value with its column's format unless
         it is a `Cell`, as `write_value` would; return the row after the last. No cell of these
         rows may be written before or after."""
+        rows = list(rows)
         styles = [f' s="{fmt._get_xf_index()}"' for fmt in formats]
         letters = [xl_col_to_name(col) for col in range(len(formats))]
         shared, isfinite = self.str_table._get_shared_string_index, math.isfinite
@@ -105,23 +106,23 @@ class _Worksheet(Worksheet):
             self.table[row] = {0: _Rendered("".join(cells), None), len(values) - 1: _Rendered("", None)}
             self._rendered.add(row)
             row += 1
+        widest = max(map(len, rows), default=0)
+        if widest:  # the rendered cells were stored without xlsxwriter's check
+            self._check_dimensions(row - 1, widest - 1)
         return row
 
     def _write_cell(self, row: int, col: int, cell: Any) -> None:
         if type(cell) is _Rendered:
             self.fh.write(cell.xml)
         elif row in self._rendered:
-            raise RuntimeError(f"第 {row + 1} 行已整行写出，不能再单独写入单元格")
+            raise RuntimeError(f"工作表“{self.name}”第 {row + 1} 行已整行写出，不能再单独写入单元格")
         else:
             super()._write_cell(row, col, cell)
 
 
 def _cell_xml(ws: Worksheet, reference: str, value: object, fmt: Format | None) -> str:
-    """A cell's XML as xlsxwriter writes `write_value`'s cell (with a format: a table's)."""
-    if type(value) is str and 0 < len(value) <= SHORT_TEXT:
-        return f'<c r="{reference}"{_style(fmt)} t="s"><v>{_shared(ws, value)}</v></c>'
-    if type(value) is float and math.isfinite(value):
-        return f'<c r="{reference}"{_style(fmt)}><v>{value:.16G}</v></c>'
+    """A cell's XML as xlsxwriter writes `write_value`'s cell (with a format: a table's); the
+    common text and number cells `put_rows` renders itself."""
     if isinstance(value, Cell):
         fmt, value = value.format or fmt, value.value
     if _is_blank(value):
@@ -269,15 +270,12 @@ def write_table(
     widest = max(map(len, rows), default=0)
     by_column = [fmt or formats.text for fmt in column_formats]
     by_column += [formats.text] * (widest - len(by_column))
-    if not isinstance(ws, _Worksheet):
-        for row, values in enumerate(rows, start=first_row + 1):
-            for col, value in enumerate(values):
-                write_value(ws, row, col, value, by_column[col])
-        return first_row + 1 + len(rows)
-    end = ws.put_rows(first_row + 1, rows, by_column)
-    if rows and widest:
-        ws._check_dimensions(end - 1, widest - 1)  # the rows `put_rows` rendered
-    return end
+    if isinstance(ws, _Worksheet):
+        return ws.put_rows(first_row + 1, rows, by_column)
+    for row, values in enumerate(rows, start=first_row + 1):
+        for col, value in enumerate(values):
+            write_value(ws, row, col, value, by_column[col])
+    return first_row + 1 + len(rows)
 
 
 def merged_line(ws: Worksheet, row: int, last_col: int, text: str, fmt: Format) -> None:
