@@ -13,7 +13,6 @@ import os
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +31,6 @@ PROCESSED, RETURNED = "已处理", "退回"
 FOLDERS = (PROCESSED, RETURNED)
 ZIP_MAGIC = b"PK\x03\x04"
 STILL_WRITTEN = "仍在写入（大小或修改时间仍在变化），留待下次处理"
-ARCHIVE_THREADS = 4  # copies in flight at once: hashing one while another waits on the disk
 
 
 @dataclass(frozen=True)
@@ -191,19 +189,23 @@ def _complete_zip(path: Path) -> bool:
 def _archive_all(
     files: list[tuple[Path, str]], archive: Path, intake: Intake
 ) -> Iterator[Arrival]:
-    """Archive files on a few threads, yielding each arrival in ``files``' order; then make the
-    copies durable: their bytes, names and new folders (`archive_file` with sync=False)."""
+    """Archive files one after another, yielding each arrival in ``files``' order; then make the
+    copies durable: their bytes, names and new folders (`archive_file` with sync=False).
+
+    One copy at a time: the copies are not synced one by one, so none waits on the disk, and
+    threads copying at once contend for the interpreter (measured at 10,000 files: four threads
+    took three times the CPU of one, taken from the readers).
+    """
     files = sorted(files, key=lambda file: file[1])  # the order arrivals are named in
     copies: list[Path] = []
-    with ThreadPoolExecutor(ARCHIVE_THREADS) as pool:
-        arrivals = pool.map(lambda file: _archive(file[0], file[1], archive), files)
-        for (_, relative), arrival in zip(files, arrivals, strict=True):
-            if isinstance(arrival, Arrival):
-                intake.arrivals.append(arrival)
-                copies.append(arrival.archived)
-                yield arrival
-            elif arrival == STILL_WRITTEN:
-                intake.left.append(Left(relative, STILL_WRITTEN, retry=True))
+    for path, relative in files:
+        arrival = _archive(path, relative, archive)
+        if isinstance(arrival, Arrival):
+            intake.arrivals.append(arrival)
+            copies.append(arrival.archived)
+            yield arrival
+        elif arrival == STILL_WRITTEN:
+            intake.left.append(Left(relative, STILL_WRITTEN, retry=True))
     if copies:
         make_durable(copies, folders={archive, *(copy.parent for copy in copies)})
 

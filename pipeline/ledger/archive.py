@@ -48,9 +48,14 @@ def archive_file(source: Path, relative: str, archive: Path, *, sync: bool = Tru
         after = source.stat()
         if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
             raise FileChanged(relative)
-        target = archived_copy(archive, sha256) or _place(part, archive, sha256, source.suffix, sync)
-    finally:
+        target = archived_copy(archive, sha256)
+        if target is None:
+            target = _place(part, archive, sha256, source.suffix, sync)
+        else:  # this content was archived already
+            part.unlink()
+    except BaseException:
         part.unlink(missing_ok=True)
+        raise
     return Arrival(relative, sha256, before.st_size, before.st_mtime, target)
 
 
