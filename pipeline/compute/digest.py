@@ -33,7 +33,10 @@ def four_tasks(activities: pd.DataFrame, files: pd.Index) -> pd.Series:
         last = dates.max().reindex(files).dt.strftime("%m-%d")
         span = ("（" + first + " 至 " + last + "）").fillna("")
         parts.append(area + " " + counts.astype(str) + " 场" + span)
-    return pd.concat(parts, axis=1).agg("；".join, axis=1)
+    joined = parts[0]
+    for part in parts[1:]:  # elementwise: a row-wise join transposes the frame
+        joined = joined + "；" + part
+    return joined
 
 
 TOPIC_LABEL = r"^\s*(?:调研)?课题\s*[:：]\s*"
