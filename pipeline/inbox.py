@@ -23,7 +23,7 @@ from pipeline.ledger import Arrival, Drop, Ledger
 from pipeline.ledger.archive import FileChanged, archive_file
 from pipeline.ledger.checkpoint import checkpoint
 from pipeline.outcomes import FileOutcome, Status
-from pipeline.write import write_receipt
+from pipeline.write import write_receipts_at
 from pipeline.write.receipts import RECEIPT_SUFFIX
 
 INBOX = "inbox"
@@ -231,28 +231,31 @@ def file_away(
     open, or changed since) waits for a later run.
     """
     workspace, taken = ledger.workspace, {a.relative: a.sha256 for a in arrivals}
+    inbox = workspace / INBOX
     drops = [
         d for d in ledger.open_drops()
-        if taken.get(d.path) == d.sha256 or not (workspace / INBOX / d.path).exists()
+        if taken.get(d.path) == d.sha256 or not os.path.exists(inbox / d.path)
     ]  # fmt: skip
-    sources = {
-        d.id: workspace / INBOX / d.path if taken.get(d.path) == d.sha256 else None for d in drops
-    }
+    sources = {d.id: inbox / d.path if taken.get(d.path) == d.sha256 else None for d in drops}
     plans = _plan(workspace, drops, sources, fates)
     ledger.plan_moves({d.id: plans[d.id] for d in drops if d.moved_to != plans[d.id]})
     moved: dict[int, str | None] = {}
+    receipts: dict[Path, FileOutcome] = {}
+    folders: set[Path] = set()  # made (or found) already: one mkdir a folder, not one a file
     for n, drop in enumerate(drops, start=1):
         target = workspace / plans[drop.id]
-        moved[drop.id] = _move(sources[drop.id], target, workspace)
+        moved[drop.id] = _move(sources[drop.id], target, plans[drop.id], folders)
         outcome = fates.get(drop.sha256)
         if moved[drop.id] and outcome is not None and outcome.status is Status.RETURNED:
-            write_receipt(outcome, target.parent, name=f"{target.stem}{RECEIPT_SUFFIX}")
+            receipts[target.with_name(f"{target.stem}{RECEIPT_SUFFIX}")] = outcome
         checkpoint(f"moved-{n}")
-    if drops:  # every move durable before the ledger says it is done
+    if drops:  # every move and receipt durable before the ledger says it is done
+        write_receipts_at(receipts)  # a killed run's moves get theirs when they are confirmed
         targets = [workspace / path for path in moved.values() if path is not None]
         left = {source.parent for source in sources.values() if source is not None}
-        made = {folder for target in targets for folder in target.relative_to(workspace).parents}
-        make_durable(targets, folders=left | {workspace / folder for folder in made})
+        holding = {target.parent for target in targets}
+        made = {folder for parent in holding for folder in parent.relative_to(workspace).parents}
+        make_durable(targets, folders=left | holding | {workspace / folder for folder in made})
     ledger.confirm_moves(moved)
     return moved
 
@@ -267,15 +270,15 @@ def _plan(
         for d in drops
         if d.moved_to and not _occupied(sources[d.id], workspace / d.moved_to)
     }
-    taken = {workspace / p for p in plans.values()}
+    taken = set(plans.values())
     for drop in drops:
         if drop.id in plans:
             continue
         outcome = fates.get(drop.sha256)
         returned = outcome is not None and outcome.status is Status.RETURNED
-        target = _free(workspace / INBOX / (RETURNED if returned else PROCESSED) / drop.path, taken)
+        target = _free(workspace, f"{INBOX}/{RETURNED if returned else PROCESSED}/{drop.path}", taken)
         taken.add(target)
-        plans[drop.id] = target.relative_to(workspace).as_posix()
+        plans[drop.id] = target
     return plans
 
 
@@ -284,32 +287,35 @@ def _occupied(source: Path | None, target: Path) -> bool:
     return source is not None and target.exists() and not os.path.samefile(source, target)
 
 
-def _free(target: Path, taken: set[Path]) -> Path:
-    """``target``, or 张明（2）.xlsx, 张明（3）.xlsx … beside it: never an existing name."""
+def _free(workspace: Path, target: str, taken: set[str]) -> str:
+    """``target`` (relative to ``workspace``), or 张明（2）.xlsx, 张明（3）.xlsx … beside it:
+    never an existing name (a link that leads nowhere included). Paths as text: ten thousand
+    `Path` objects hashed and joined cost a third of a second."""
     candidate, n = target, 1
-    while candidate in taken or candidate.exists() or candidate.is_symlink():
+    stem, suffix = os.path.splitext(target)
+    while candidate in taken or os.path.lexists(os.path.join(workspace, candidate)):
         n += 1
-        candidate = target.with_name(f"{target.stem}（{n}）{target.suffix}")
+        candidate = f"{stem}（{n}）{suffix}"
     return candidate
 
 
-def _move(source: Path | None, target: Path, workspace: Path) -> str | None:
-    """Move without ever overwriting: link then unlink (rename where links are not supported).
+def _move(source: Path | None, target: Path, relative: str, folders: set[Path]) -> str | None:
+    """Move to ``target`` (``relative`` to the workspace) without ever overwriting: link then
+    unlink (rename where links are not supported). ``folders`` are the targets' folders made.
 
     Without a source (moved by a killed run, or taken away), the target tells what happened.
     """
-    relative = target.relative_to(workspace).as_posix()
-    if source is None or not source.exists():
-        return relative if target.exists() else None
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if _occupied(source, target):
-        raise FileExistsError(target)  # planned free; another program has put a file there since
-    if not target.exists():
-        try:
-            os.link(source, target, follow_symlinks=False)
-        except FileExistsError:
-            raise
-        except OSError:  # a file system without hard links (FAT, some shares)
-            os.rename(source, target)
-    source.unlink(missing_ok=True)  # after a link; a killed run may have linked already
+    if source is None or not os.path.exists(source):
+        return relative if os.path.exists(target) else None
+    if target.parent not in folders:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        folders.add(target.parent)
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except FileExistsError:  # a killed run linked it already, or another program put a file there
+        if not (os.path.exists(target) and os.path.samefile(source, target)):
+            raise FileExistsError(target) from None
+    except OSError:  # a file system without hard links (FAT, some shares)
+        os.rename(source, target)
+    source.unlink(missing_ok=True)
     return relative

@@ -18,9 +18,11 @@ from pipeline.write.pace import pace_notes
 from pipeline.write.ranking import write_ranking
 from pipeline.write.receipts import (
     annotate_receipts,
+    remove_stale_receipts,
     write_receipt,
     write_receipt_index,
     write_receipts,
+    write_receipts_at,
 )
 from pipeline.write.reminders import write_reminders
 from pipeline.write.summary import write_summary
@@ -36,6 +38,7 @@ __all__ = [
     "write_ranking",
     "write_receipt",
     "write_receipt_index",
+    "write_receipts_at",
     "write_run_info",
     "write_summary",
 ]
@@ -95,8 +98,9 @@ class Outputs:
             summary = write_summary(assessment, out_dir / SUMMARY, filing_unit=filing_unit)
             reminders = write_reminders(assessment, out_dir / REMINDERS_DIR)
             briefing = write_briefing(assessment, out_dir / BRIEFING)
-            written = write_receipts(outcomes, out_dir / RECEIPTS_DIR, notes=notes,
-                                     annotated=self._annotated.result())  # fmt: skip
+            written = write_receipts(outcomes, out_dir / RECEIPTS_DIR, notes=notes)
+            written += self._annotated.result()  # the 批注回执, made meanwhile
+            remove_stale_receipts(out_dir / RECEIPTS_DIR, written)
             index, ranked = self._index.result(), ranking.result()
         run = write_run_info(run_info, out_dir / RUN_INFO)
         return [summary, ranked, briefing, *written, *reminders, index, run]

@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from pipeline.write.files import write_text_atomic
 ANNOTATED_SUFFIX = "（批注回执）.xlsx"
 MANIFEST = ".批注回执.json"  # target name -> fingerprint of the inputs it was made from
 MEMORY_LIMIT = 2 * 1024**3
+NICENESS = 10  # added to the annotating processes' niceness: the run's own work goes first
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,10 @@ def annotate_all(jobs: Sequence[Job], *, workers: int | None = None) -> list[Pat
 
 
 def _spare_cores() -> int:
-    """Every core but the run's own: the 批注回执 are made while the run grades and writes."""
-    return max((os.cpu_count() or 1) - 1, 1)
+    """Every core: the 批注回执 are made while the run grades and writes, at a lower priority
+    (`_limit_memory`), so they take what the run and its side process leave and finish on all
+    cores once those are done."""
+    return os.cpu_count() or 1
 
 
 def _annotate_in_processes(jobs: Sequence[Job], workers: int) -> set[Path]:
@@ -146,6 +150,9 @@ def _fingerprint(job: Job) -> str:
 
 
 def _limit_memory() -> None:
+    """The annotating process's memory limit, and its lower priority (`_spare_cores`)."""
     import resource
 
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    with suppress(OSError):  # a platform without priorities: the order is only slower
+        os.nice(NICENESS)

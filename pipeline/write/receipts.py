@@ -50,6 +50,12 @@ def write_receipt(
     return write_text_atomic(path, receipt_text(outcome, notes), encoding=ENCODING)
 
 
+def write_receipts_at(receipts: Mapping[Path, FileOutcome]) -> list[Path]:
+    """Write each outcome's receipt at its path, made durable together (`write_texts_atomic`)."""
+    texts = {path: receipt_text(outcome) for path, outcome in receipts.items()}
+    return write_texts_atomic(texts, encoding=ENCODING)
+
+
 def receipt_text(outcome: FileOutcome, notes: Sequence[str] = ()) -> str:
     return NEWLINE.join(receipt_lines(outcome, notes)) + NEWLINE
 
@@ -68,12 +74,11 @@ def annotate_receipts(
 
 def write_receipts(
     outcomes: Sequence[FileOutcome], receipts_dir: Path, *,
-    notes: Mapping[str, Sequence[str]] | None = None, annotated: Sequence[Path] = (),
+    notes: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Path]:  # fmt: skip
-    """Write a receipt for each outcome that needs one; remove receipts left by earlier runs.
+    """Write a receipt for each outcome that needs one; return their paths.
 
-    A file with ``notes`` (进度预警, by display path) gets a receipt even without problems;
-    ``annotated`` are this run's 批注回执 (`annotate_receipts`), kept beside the receipts.
+    A file with ``notes`` (进度预警, by display path) gets a receipt even without problems.
     """
     notes = notes or {}
     flagged = [o for o in outcomes if o.needs_receipt]
@@ -82,9 +87,18 @@ def write_receipts(
     names += receipt_names(noted, taken=names)
     texts = {receipts_dir / n: receipt_text(o, notes.get(o.file, ()))
              for o, n in zip([*flagged, *noted], names, strict=True)}  # fmt: skip
-    paths = write_texts_atomic(texts, encoding=ENCODING)
-    _remove_stale(receipts_dir, {*names, *(path.name for path in annotated)})
-    return paths + list(annotated)
+    return write_texts_atomic(texts, encoding=ENCODING)
+
+
+def remove_stale_receipts(receipts_dir: Path, written: Iterable[Path]) -> None:
+    """Remove the receipts and 批注回执 in ``receipts_dir`` that this run did not write: those
+    of files no longer flagged, left by earlier runs."""
+    keep = {path.name for path in written}
+    if receipts_dir.is_dir():
+        for suffix in (RECEIPT_SUFFIX, ANNOTATED_SUFFIX):
+            for stale in receipts_dir.glob(f"*{suffix}"):
+                if stale.name not in keep:
+                    stale.unlink()
 
 
 def annotated_name(receipt: str) -> str:
@@ -107,14 +121,6 @@ def _heading(outcome: FileOutcome) -> str:
     unit = f"（{outcome.unit}）" if outcome.unit else ""
     who = f"{outcome.name}{unit}" if outcome.name else PurePosixPath(outcome.file).name
     return f"{_one_line(who)}，{outcome.status.value}"
-
-
-def _remove_stale(receipts_dir: Path, keep: set[str]) -> None:
-    if receipts_dir.is_dir():
-        for suffix in (RECEIPT_SUFFIX, ANNOTATED_SUFFIX):
-            for stale in receipts_dir.glob(f"*{suffix}"):
-                if stale.name not in keep:
-                    stale.unlink()
 
 
 def receipt_name(outcome: FileOutcome, *, distinct: bool = False) -> str:
