@@ -120,8 +120,9 @@ def _checked(
 
 
 def typed_frame(spec: Sheet, held: list[tuple[int, RawSheet]]) -> pd.DataFrame:
-    """One sheet kind's raw rows of several files as a frame of normalised values; a table's
-    rows with nothing in them (blank, or spaces only: typed as None) are dropped."""
+    """One sheet kind's raw rows of several files as a frame of normalised values, each
+    field's kinds beside it (`segment.kind_column`); a table's rows with nothing in them
+    (blank, or spaces only: typed as None) are dropped."""
     counts = [len(raw.numbers) for _, raw in held]
     files = np.repeat(np.array([file_no for file_no, _ in held], dtype=np.int64), counts)
     numbers = np.concatenate([raw.numbers for _, raw in held]) if held else files
@@ -132,7 +133,8 @@ def typed_frame(spec: Sheet, held: list[tuple[int, RawSheet]]) -> pd.DataFrame:
     for k, f in enumerate(spec.fields):
         cells = np.concatenate([raw.columns[k] for _, raw in held])
         columns[f.name] = normalise_column(pd.Series(cells, dtype=object), f).to_numpy()
-        filled |= columns[f.name] != None  # noqa: E711 (elementwise: NaT is a value typed in)
+        kinds = columns[segment.kind_column(f.name)] = segment.kinds_of(columns[f.name])
+        filled |= kinds != segment.NONE  # NaT is a value typed in
     if not filled.all():
         columns = {name: values[filled] for name, values in columns.items()}
     return _frame(columns)

@@ -26,6 +26,7 @@ _KINDS: defaultdict[type, int] = defaultdict(
     lambda: TEXT, {type(None): NONE, float: FLOAT, pd.Timestamp: STAMP, type(pd.NaT): NAT, str: TEXT}
 )  # any other type is kept as its text
 FILE, ROW = "_file", "_row"
+KIND = "_kind:"  # a reader's typed frame keeps each field's kinds beside it (`kind_column`)
 MAGIC = b"LXS1"
 DTYPES = {np.dtype(t).str for t in (np.uint8, np.int32, np.int64, np.float64)}
 
@@ -60,8 +61,22 @@ def encode(frame: pd.DataFrame, keys: Sequence[str], fields: Sequence[str]) -> b
         "fields": _text_blob(list(fields)),
     }
     for n, name in enumerate(fields):
-        arrays |= {f"{n}.{part}": array for part, array in _encode_column(frame[name]).items()}
+        encoded = _encode_column(frame[name], kinds_in(frame, name))
+        arrays |= {f"{n}.{part}": array for part, array in encoded.items()}
     return _pack(arrays)
+
+
+def kind_column(name: str) -> str:
+    """The column beside field ``name`` in a reader's typed frame that holds its values'
+    kinds (`kinds_of`), found once while typing and used by encoding, validation and the
+    figures; frames decoded from a segment have none."""
+    return KIND + name
+
+
+def kinds_in(frame: pd.DataFrame, name: str) -> np.ndarray | None:
+    """The kinds of ``frame[name]``'s values if the frame keeps them (`kind_column`)."""
+    column = kind_column(name)
+    return frame[column].to_numpy() if column in frame.columns else None
 
 
 def decode(blob: bytes, number: dict[str, int]) -> pd.DataFrame:
@@ -129,9 +144,9 @@ def _conform(part: pd.DataFrame, fields: Sequence[str]) -> pd.DataFrame:
     return part[[FILE, ROW, *fields]]
 
 
-def _encode_column(values: pd.Series) -> dict[str, np.ndarray]:
+def _encode_column(values: pd.Series, kinds: np.ndarray | None = None) -> dict[str, np.ndarray]:
     array = values.to_numpy(dtype=object)
-    kinds = kinds_of(array)
+    kinds = kinds_of(array) if kinds is None else kinds
     texts = array[kinds == TEXT]
     if pd.api.types.infer_dtype(texts, skipna=False) != "string":  # an unusual type: its text
         texts = np.array([v if type(v) is str else str(v) for v in texts], dtype=object)

@@ -36,16 +36,16 @@ class Typed:
 
     def __getitem__(self, name: str) -> _Column:
         if name not in self._columns:
-            self._columns[name] = _Column(self.frame[name])
+            self._columns[name] = _Column(self.frame[name], segment.kinds_in(self.frame, name))
         return self._columns[name]
 
 
 class _Column:
     """A column's type masks and typed values; `series` says "passes" for every blank cell."""
 
-    def __init__(self, values: pd.Series) -> None:
+    def __init__(self, values: pd.Series, kinds: np.ndarray | None = None) -> None:
         array = values.to_numpy(dtype=object)
-        kinds = segment.kinds_of(array)
+        kinds = segment.kinds_of(array) if kinds is None else kinds
         self.values, self.index = values, values.index
         self.is_number = kinds == segment.FLOAT
         self.is_stamp = kinds == segment.STAMP
