@@ -32,7 +32,7 @@ from pipeline.ingest import Batch, assemble, receive, segment
 from pipeline.ledger import Ledger
 from pipeline.ledger.archive import archive_file
 from pipeline.ledger.batch import StoredSegment
-from pipeline.ledger.store import MIGRATIONS, Store
+from pipeline.ledger.store import MIGRATIONS, PAGE_SIZE, Store
 from pipeline.resources import templates_dir
 from pipeline.rules.model import Period
 from pipeline.runner import RunOptions, RunResult, run
@@ -70,6 +70,19 @@ def test_a_new_ledger_is_migrated_and_reopening_changes_nothing(tmp_path: Path) 
     with Store(tmp_path / "lianxi.db") as again:
         assert again.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         assert tables(again.db) == first
+
+
+def test_a_new_ledger_has_large_pages_and_an_older_one_keeps_its_own(tmp_path: Path) -> None:
+    """Segments of hundreds of megabytes: a new ledger's pages are 64 KB; a ledger made with
+    SQLite's default pages (earlier versions) opens, migrates and keeps them."""
+    with Store(tmp_path / "new.db") as store:
+        assert store.db.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE == 65536
+    old = sqlite3.connect(tmp_path / "old.db")
+    old.execute("CREATE TABLE earlier (x)")
+    old.close()
+    with Store(tmp_path / "old.db") as store:
+        assert store.db.execute("PRAGMA page_size").fetchone()[0] == 4096
+        assert {"files", "segments", "earlier"} <= tables(store.db)
 
 
 def test_a_ledger_made_by_a_newer_lianxi_is_refused(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from pipeline.errors import PipelineError
 
 DB_FILE = "lianxi.db"
+PAGE_SIZE = 65536  # bytes: a run stores hundreds of megabytes of segments, a page a system call
 
 # Append only: a released migration is never edited; PRAGMA user_version counts those applied.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -86,6 +87,7 @@ class Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+        self.db.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # a new ledger's; others keep theirs
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = FULL")  # a commit survives a power cut
         self.db.execute("PRAGMA foreign_keys = ON")
