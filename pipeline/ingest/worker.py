@@ -24,7 +24,8 @@ from pipeline.ingest.reader import read_workbook
 from pipeline.ingest.sniff import Limits, sniff
 from pipeline.problems import Location, Problem
 
-BATCH = 256  # files per task at most: its rows are typed and encoded together
+BATCH = 512  # files per task at most: its rows are typed, checked and encoded together
+LEAST = 32  # files per task at least (but the last): a task costs ~85 ms besides its files
 Job = tuple[str, str]  # (path, display name)
 
 
@@ -77,7 +78,7 @@ def read_chunks(
     while True:
         in_flight = processes.context().Array("i", [-1] * max(workers, 1))
         seen, suspects, rest = yield from _round(
-            pending, _task_size(count, workers), workers, (limits, check), in_flight
+            pending, count, workers, (limits, check), in_flight
         )
         for index in suspects:
             yield _alone(seen[index], limits, check)
@@ -88,11 +89,12 @@ def read_chunks(
 
 
 def _round(
-    jobs: Iterable[Job], size: int, workers: int, setting: tuple[WorkerLimits, Check | None],
+    jobs: Iterable[Job], count: int, workers: int, setting: tuple[WorkerLimits, Check | None],
     in_flight: Any,
 ) -> Generator[Chunk, None, tuple[list[Job], list[int], list[int]]]:
-    """One pool over the jobs, sent in tasks of ``size`` as they come; on a crash, every job is
-    still taken from ``jobs``, and the round returns them, which were running and which never ran."""
+    """One pool over the ``count`` jobs expected, sent in tasks (`_task_size`) as they come; on
+    a crash, every job is still taken from ``jobs``, and the round returns them, which were
+    running and which never ran."""
     context = processes.context()
     counter = context.Value("i", 0)
     pool: ProcessPoolExecutor | None = None
@@ -125,12 +127,12 @@ def _round(
             yield chunk
 
     try:
-        start = 0
+        start, size = 0, _task_size(count, workers)
         for job in jobs:
             seen.append(job)
             if len(seen) - start == size and not broken:
                 send(range(start, len(seen)))
-                start = len(seen)
+                start, size = len(seen), _task_size(count - len(seen), workers)
             yield from done(wait=False)
         if start < len(seen) and not broken:
             send(range(start, len(seen)))
@@ -143,9 +145,13 @@ def _round(
     return seen, suspects, rest
 
 
-def _task_size(count: int, workers: int) -> int:
-    """Files per task for ``count`` files: about eight tasks a worker, for even load."""
-    return max(1, min(BATCH, count // (max(workers, 1) * 8)))
+def _task_size(remaining: int, workers: int) -> int:
+    """Files in the next task while ``remaining`` are still to be sent: half a worker's share,
+    so that tasks shrink towards the end and the workers finish together (a last task of
+    hundreds of files would keep one worker busy a second after the others)."""
+    remaining = remaining if remaining > 0 else LEAST  # more came than were expected
+    share = remaining // (max(workers, 1) * 2)
+    return max(min(LEAST, remaining), min(BATCH, share))
 
 
 def _alone(job: tuple[str, str], limits: WorkerLimits, check: Check | None) -> Chunk:
