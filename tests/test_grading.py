@@ -8,7 +8,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.compute.grading import cap_unit, propose, rank, unit_ranks
+from pipeline.compute.grading import _note, cap_unit, cap_units, propose, rank, unit_ranks
 from pipeline.rules.loader import load_rules
 
 GRADING = load_rules("baoji-2018").grading
@@ -74,3 +74,38 @@ def test_unit_ranks_are_each_units_own_ranking(members: list[tuple[str, float, i
     together = unit_ranks(keys, frame["unit"])
     if expected:
         pd.testing.assert_series_equal(together, pd.concat(expected).reindex(keys.index), check_names=False)
+
+
+def _capped_by_loop(keys: pd.DataFrame, proposed: pd.Series) -> pd.DataFrame:
+    """The caps of one unit as the rule reads, holder by holder: the oracle for `cap_units`."""
+    order = keys.sort_values(list(keys.columns), ascending=False, kind="stable").index.tolist()
+    key_of = dict(zip(keys.index, keys.itertuples(index=False, name=None), strict=True))
+    grade, tie_flag = proposed.to_dict(), dict.fromkeys(proposed.index, False)
+    note = dict.fromkeys(proposed.index, "")
+    for capped, share in GRADING.caps:
+        allowed = math.floor(share * len(keys) + 1e-9)
+        holders = [i for i in order if grade[i] == capped]
+        if len(holders) <= allowed:
+            continue
+        lower = ORDER[min(ORDER.index(capped) + 1, len(ORDER) - 1)]
+        kept, tied = allowed, set()
+        if allowed and key_of[holders[allowed]] == key_of[holders[allowed - 1]]:
+            tied = {i for i in holders if key_of[i] == key_of[holders[allowed - 1]]}
+            kept = min(holders.index(i) for i in tied)
+        for i in holders[kept:]:
+            grade[i], note[i] = lower, _note(capped, lower, allowed, len(keys), i in tied)
+            tie_flag[i] = tie_flag[i] or i in tied
+    return pd.DataFrame({"grade": grade, "tie_flag": tie_flag, "note": note}).loc[proposed.index]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("甲乙丙丁"), st.sampled_from([0.5, 0.8, 0.9, 0.95, 1.0]),
+                          st.sampled_from([0.0, 1.0, 2.0, float("nan")])), max_size=60))  # fmt: skip
+def test_all_units_capped_at_once_as_each_unit_alone(members: list[tuple[str, float, float]]) -> None:
+    """Scores at and around the bands, ties and blank tie-breakers (a NaN ties with nothing)."""
+    frame = pd.DataFrame(members, columns=["unit", "score", "youth"], index=range(7, 7 + len(members)))
+    keys, proposed = frame[["score", "youth"]], propose(frame["score"], GRADING)
+    together = cap_units(keys, proposed, frame["unit"], GRADING)
+    alone = [_capped_by_loop(keys.loc[g.index], proposed.loc[g.index]) for _, g in frame.groupby("unit")]
+    expected = pd.concat(alone).reindex(keys.index) if alone else together
+    pd.testing.assert_frame_equal(together, expected, check_dtype=False)

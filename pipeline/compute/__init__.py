@@ -13,7 +13,7 @@ import pandas as pd
 
 from pipeline.compute.assessment import CADRE_COLUMNS, MISSING_COLUMNS, Assessment
 from pipeline.compute.figures import DIGESTS, Figures, combine, figures_context, measure_files
-from pipeline.compute.grading import cap_unit, propose, rank, unit_ranks
+from pipeline.compute.grading import cap_units, propose, rank, unit_ranks
 from pipeline.compute.metrics import Calendar
 from pipeline.compute.pace import pace
 from pipeline.compute.reminders import chase, deadline
@@ -144,16 +144,15 @@ def _grade(
     if not graded:
         return cadres
     cadres.loc[assessed, "proposed"] = propose(cadres.loc[assessed, "score"], rule_set.grading)
-    capped = [
-        cap_unit(keys.loc[members.index], members["proposed"], rule_set.grading)
-        for _, members in cadres[assessed].groupby("unit")
-    ]
-    if capped:  # set once for all units: ten thousand cadres in a hundred units
+    members = cadres[assessed & cadres["unit"].notna()]
+    if len(members):  # every unit at once: ten thousand cadres in a hundred units
         ranks = unit_ranks(keys[assessed], cadres.loc[assessed, "unit"])
         cadres["unit_rank"] = ranks.reindex(cadres.index).astype("Int64")
-        graded_now = pd.concat(capped)
+        capped = cap_units(
+            keys.loc[members.index], members["proposed"], members["unit"], rule_set.grading
+        )
         for column in ("grade", "tie_flag", "note"):
-            cadres.loc[graded_now.index, column] = graded_now[column]
+            cadres.loc[capped.index, column] = capped[column]
     cadres.loc[~assessed, "note"] = "不参加考核"
     return cadres
 

@@ -8,8 +8,7 @@ so the caps always hold and nobody is promoted.
 
 from __future__ import annotations
 
-import math
-
+import numpy as np
 import pandas as pd
 
 from pipeline.rules.model import Grading
@@ -27,47 +26,75 @@ def propose(scores: pd.Series, grading: Grading) -> pd.Series:
 
 
 def cap_unit(keys: pd.DataFrame, proposed: pd.Series, grading: Grading) -> pd.DataFrame:
-    """Grades after the caps for one unit's assessed cadres.
+    """Grades after the caps for one unit's assessed cadres (`cap_units` for one unit)."""
+    return cap_units(keys, proposed, pd.Series("", index=keys.index), grading)
+
+
+def cap_units(
+    keys: pd.DataFrame, proposed: pd.Series, units: pd.Series, grading: Grading
+) -> pd.DataFrame:
+    """Grades after the caps for the assessed cadres of every unit (``units``), at once.
 
     `keys` holds the ranking key columns (higher is better, compared left to right), indexed
-    like `proposed`. Returns columns grade, tie_flag, note.
+    like `proposed` and `units`. Returns columns grade, tie_flag, note. Within a unit, the
+    holders of a capped grade beyond its allowance are moved one grade down by rank; a tie
+    across the boundary moves its whole group down, flagged.
     """
-    order = keys.sort_values(list(keys.columns), ascending=False, kind="stable").index.tolist()
-    key_of = dict(zip(keys.index, keys.itertuples(index=False, name=None), strict=True))
-    grade = proposed.to_dict()
-    tie_flag = dict.fromkeys(proposed.index, False)
-    note = dict.fromkeys(proposed.index, "")
+    columns = list(keys.columns)
+    ordered = keys.assign(_unit=units).sort_values(
+        ["_unit", *columns], ascending=[True] + [False] * len(columns), kind="stable"
+    )
+    unit = pd.factorize(ordered["_unit"])[0]
+    key = _key_ids(ordered[columns])
+    assessed = np.bincount(unit)
+    grade = proposed.reindex(ordered.index).to_numpy(dtype=object, copy=True)
+    tie_flag = np.zeros(len(grade), dtype=bool)
+    note = np.full(len(grade), "", dtype=object)
     grades = list(grading.grades)
     for capped, share in grading.caps:
-        allowed = math.floor(share * len(keys) + 1e-9)
-        holders = [i for i in order if grade[i] == capped]
-        if len(holders) <= allowed:
-            continue
         lower = grades[min(grades.index(capped) + 1, len(grades) - 1)]
-        kept, tied = _kept_and_tied(holders, allowed, key_of)
-        for i in holders[kept:]:
-            grade[i] = lower
-            note[i] = _note(capped, lower, allowed, len(keys), i in tied)
-            tie_flag[i] = tie_flag[i] or i in tied
-    index = proposed.index
-    return pd.DataFrame(
-        {"grade": [grade[i] for i in index], "tie_flag": [tie_flag[i] for i in index],
-         "note": [note[i] for i in index]},
-        index=index,
-    )  # fmt: skip
+        holder = grade == capped
+        position = pd.Series(holder).groupby(unit).cumsum().to_numpy()  # 1, 2 … among holders
+        allowed = np.floor(share * assessed + 1e-9).astype(np.int64)
+        over = np.bincount(unit, weights=holder, minlength=len(assessed)) > allowed
+        kept, tied = _kept_and_tied(unit, key, holder, position, allowed, over)
+        demoted = holder & over[unit] & (position > kept[unit])
+        grade[demoted] = lower
+        tie_flag |= demoted & tied
+        rows = np.flatnonzero(demoted).tolist()
+        note[rows] = [_note(capped, lower, int(allowed[unit[r]]), int(assessed[unit[r]]),
+                            bool(tied[r])) for r in rows]  # fmt: skip
+    capped_grades = pd.DataFrame(
+        {"grade": grade, "tie_flag": tie_flag, "note": note}, index=ordered.index
+    )
+    return capped_grades.reindex(proposed.index)
 
 
-def _kept_and_tied(holders: list, allowed: int, key_of: dict) -> tuple[int, set]:
-    """How many holders keep the grade, and the tied group straddling the boundary (if any);
-    ``key_of`` maps each holder to its ranking key."""
-    if allowed == 0:
-        return 0, set()
-    boundary = key_of[holders[allowed - 1]]
-    if key_of[holders[allowed]] != boundary:
-        return allowed, set()
-    tied = {i for i in holders if key_of[i] == boundary}
-    kept = min(holders.index(i) for i in tied)
-    return kept, tied
+def _key_ids(keys: pd.DataFrame) -> np.ndarray:
+    """A number per row, equal for rows with equal keys; a key holding NaN equals no other."""
+    ids = keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy(copy=True)
+    blank = keys.isna().any(axis=1).to_numpy()
+    ids[blank] = -2 - np.flatnonzero(blank)
+    return ids
+
+
+def _kept_and_tied(
+    unit: np.ndarray, key: np.ndarray, holder: np.ndarray, position: np.ndarray,
+    allowed: np.ndarray, over: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """How many holders of each unit keep the grade, and which rows are in the tied group
+    straddling their unit's boundary (the last allowed holder's key is the next one's)."""
+    units = len(allowed)
+    boundary, following = np.full(units, -1), np.full(units, -2)
+    last_kept = holder & (position == allowed[unit]) & (allowed[unit] > 0)
+    boundary[unit[last_kept]] = key[last_kept]
+    first_out = holder & (position == allowed[unit] + 1)
+    following[unit[first_out]] = key[first_out]
+    straddled = over & (allowed > 0) & (boundary == following)
+    tied = holder & straddled[unit] & (key == boundary[unit])
+    first_tied = np.full(units, np.iinfo(np.int64).max)
+    np.minimum.at(first_tied, unit[tied], position[tied])
+    return np.where(straddled, first_tied - 1, allowed), tied
 
 
 def _note(capped: str, lower: str, allowed: int, assessed: int, tied: bool) -> str:
