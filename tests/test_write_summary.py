@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from test_write_support import (
     INJECTED,
@@ -199,3 +202,12 @@ def test_a_research_topic_typed_with_its_label_is_not_labelled_twice() -> None:
         "课题：青年婚恋；计划 2026-09-30 完成；尚未形成调研报告",
         "未确定调研课题；尚未形成调研报告",
     ]
+
+
+@given(st.text(st.sampled_from("张明ab1 …—（）ＡＢ①한\n😀\u0301"), max_size=30))
+def test_text_width_counts_east_asian_wide_characters_twice(text: str) -> None:
+    def cells(line: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+    assert workbook_module.text_width(text) == max(cells(line) for line in text.split("\n"))
+    assert workbook_module.text_width("张明\nabc") == 4 and workbook_module.text_width("ＡＢ…") == 5

@@ -404,10 +404,20 @@ def _width(value: object) -> float:
     return text_width(str(value))
 
 
+class _CharWidths(dict[str, int]):
+    """A character's width in cells (East Asian wide and fullwidth: 2), looked up once."""
+
+    def __missing__(self, char: str) -> int:
+        width = self[char] = 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        return width
+
+
+_CHAR_WIDTHS = _CharWidths()
+
+
 @lru_cache(maxsize=1 << 16)  # a column of ten thousand rows holds a few hundred distinct texts
 def text_width(text: str) -> int:
     """The widest line of ``text`` in character cells (CJK characters count double)."""
     if text.isascii():
         return max(len(line) for line in text.split("\n"))
-    return max(sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in ln)
-               for ln in text.split("\n"))  # fmt: skip
+    return max(sum(map(_CHAR_WIDTHS.__getitem__, line)) for line in text.split("\n"))
