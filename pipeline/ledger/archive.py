@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import secrets
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,24 +38,27 @@ def archive_file(source: Path, relative: str, archive: Path, *, sync: bool = Tru
     The copy is hashed while it is written to a temporary name, fsynced, then renamed, and the
     directory fsynced, so an archived file is always whole. With ``sync=False`` the caller
     makes the copies durable (`pipeline.durability.make_durable`) before anything relies on
-    them. Raises FileChanged when the source changed during the copy.
+    them. Raises FileChanged when the source changed during the copy. Paths are joined as text
+    inside: a run archives thousands of files, and `Path` objects cost more than the copying.
     """
-    before = source.stat()
-    if not archive.is_dir():  # a stat, not a mkdir: the latter costs a tenth of a millisecond
-        archive.mkdir(parents=True, exist_ok=True)
-    part = archive / f".{secrets.token_hex(8)}{PART_SUFFIX}"
+    before = os.stat(source)
+    folder = os.fspath(archive)
+    if not os.path.isdir(folder):  # a stat, not a mkdir: the latter costs a tenth of a millisecond
+        os.makedirs(folder, exist_ok=True)
+    part = os.path.join(folder, f".{secrets.token_hex(8)}{PART_SUFFIX}")
     try:
         sha256 = _copy_hashing(source, part, sync)
-        after = source.stat()
+        after = os.stat(source)
         if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
             raise FileChanged(relative)
         target = archived_copy(archive, sha256)
         if target is None:
-            target = _place(part, archive, sha256, source.suffix, sync)
+            target = _place(part, folder, sha256, source.suffix, sync)
         else:  # this content was archived already
-            part.unlink()
+            os.unlink(part)
     except BaseException:
-        part.unlink(missing_ok=True)
+        with suppress(FileNotFoundError):
+            os.unlink(part)
         raise
     return Arrival(relative, sha256, before.st_size, before.st_mtime, target)
 
@@ -62,7 +66,7 @@ def archive_file(source: Path, relative: str, archive: Path, *, sync: bool = Tru
 def archived_copy(archive: Path, sha256: str) -> Path | None:
     """The archived copy of this content, whatever extension it arrived with, if there is one."""
     try:  # not a glob: a pattern per checksum is a regular expression compiled per file
-        with os.scandir(archive / sha256[:2]) as entries:
+        with os.scandir(os.path.join(archive, sha256[:2])) as entries:
             names = sorted(e.name for e in entries if e.name.startswith(sha256))
     except FileNotFoundError:
         return None
@@ -75,9 +79,9 @@ def discard_parts(archive: Path) -> None:
         part.unlink(missing_ok=True)
 
 
-def _copy_hashing(source: Path, target: Path, sync: bool) -> str:
+def _copy_hashing(source: Path, target: str, sync: bool) -> str:
     digest = hashlib.sha256()
-    with source.open("rb") as reader, target.open("xb") as writer:
+    with open(source, "rb") as reader, open(target, "xb") as writer:
         while chunk := reader.read(CHUNK):
             digest.update(chunk)
             writer.write(chunk)
@@ -87,15 +91,15 @@ def _copy_hashing(source: Path, target: Path, sync: bool) -> str:
     return digest.hexdigest()
 
 
-def _place(part: Path, archive: Path, sha256: str, suffix: str, sync: bool) -> Path:
-    folder = archive / sha256[:2]
-    created = not folder.is_dir()
+def _place(part: str, archive: str, sha256: str, suffix: str, sync: bool) -> Path:
+    folder = os.path.join(archive, sha256[:2])
+    created = not os.path.isdir(folder)
     if created:
-        folder.mkdir(exist_ok=True)
-    target = folder / f"{sha256}{suffix.lower() if _SAFE_SUFFIX.match(suffix) else ''}"
+        os.makedirs(folder, exist_ok=True)
+    target = os.path.join(folder, f"{sha256}{suffix.lower() if _SAFE_SUFFIX.match(suffix) else ''}")
     os.replace(part, target)
     if sync:
-        fsync_directory(folder)
+        fsync_directory(Path(folder))
         if created:
-            fsync_directory(archive)
-    return target
+            fsync_directory(Path(archive))
+    return Path(target)
