@@ -85,6 +85,22 @@ def test_a_new_ledger_has_large_pages_and_an_older_one_keeps_its_own(tmp_path: P
         assert {"files", "segments", "earlier"} <= tables(store.db)
 
 
+def test_committed_rows_are_copied_from_the_log_beside_the_run_and_on_closing(tmp_path: Path) -> None:
+    path = tmp_path / "lianxi.db"
+    blob = bytes(range(256)) * 4096  # 1 MB: a segment
+    with Store(path) as store:
+        with store.transaction() as db:
+            db.execute("INSERT INTO segments (sheet, data) VALUES (?, ?)", ("活动记录", blob))
+        log = path.with_name(path.name + "-wal")
+        assert log.stat().st_size > len(blob) > path.stat().st_size  # committed to the log only
+        store.checkpoint_later()
+        with store.transaction() as db:  # the run goes on writing meanwhile
+            db.execute("INSERT INTO segments (sheet, data) VALUES (?, ?)", ("联系青年名册", blob))
+    assert not log.exists() and path.stat().st_size > 2 * len(blob)  # all in the file, log gone
+    with Store(path) as again:
+        assert again.db.execute("SELECT count(*) FROM segments").fetchone()[0] == 2
+
+
 def test_a_ledger_made_by_a_newer_lianxi_is_refused(tmp_path: Path) -> None:
     db = sqlite3.connect(tmp_path / "lianxi.db")
     db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")

@@ -59,7 +59,7 @@ class Ledger:
         return self
 
     def __exit__(self, *_: object) -> None:
-        self.store.db.close()
+        self.store.close()
 
     def fresh(self, arrivals: Iterable[Arrival]) -> Iterator[tuple[Arrival, str]]:
         """Arrivals with content the ledger has not seen, one per content, with display names,
@@ -84,7 +84,9 @@ class Ledger:
                 parts = [(m.figures, m.shas) for m in measured]
                 figures.store_figures(db, measured[0].context, parts)
             checkpoint("recording")  # killed here, the whole transaction is rolled back
-            return records.record_drops(db, arrivals, _now())
+            repeats = records.record_drops(db, arrivals, _now())
+        self.store.checkpoint_later()
+        return repeats
 
     def size(self) -> int:
         """How many files the ledger holds (withdrawn ones included)."""

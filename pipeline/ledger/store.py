@@ -7,8 +7,9 @@ leaves the ledger as it was before the write or after it, never in between.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from pipeline.errors import PipelineError
@@ -91,13 +92,30 @@ class Store:
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = FULL")  # a commit survives a power cut
         self.db.execute("PRAGMA foreign_keys = ON")
+        self.db.execute("PRAGMA wal_autocheckpoint = 0")  # by `checkpoint_later`, and on closing
+        self._checkpointing: threading.Thread | None = None
         migrate(self.db)
 
     def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the ledger, once the log is copied into it (by `checkpoint_later` and here)."""
+        if self._checkpointing is not None:
+            self._checkpointing.join()
         self.db.close()
+
+    def checkpoint_later(self) -> None:
+        """Copy what was committed from the write-ahead log into the database file, on another
+        connection while the run goes on: a run's rows are hundreds of megabytes, copied by the
+        committing call itself otherwise. Committed is durable either way: a ledger reopened
+        after a crash reads its log."""
+        if self._checkpointing is None or not self._checkpointing.is_alive():
+            self._checkpointing = threading.Thread(target=_checkpoint, args=(self.path,))
+            self._checkpointing.start()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -109,6 +127,16 @@ class Store:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+
+def _checkpoint(path: Path) -> None:
+    """As much of the log as can be copied without waiting for anyone (the run goes on writing)."""
+    with suppress(sqlite3.Error):  # what is left is copied on closing
+        db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+        try:
+            db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            db.close()
 
 
 def migrate(db: sqlite3.Connection) -> int:
