@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -43,6 +44,7 @@ from pipeline.timings import stage
 from pipeline.write import Outputs
 from pipeline.write.annotate import Source
 from pipeline.write.files import discard_temporaries
+from pipeline.write.texts import compile_templates
 
 Settled = tuple[Batch, list[FileOutcome], pd.DataFrame | None, list[int]]
 
@@ -116,6 +118,8 @@ def run(options: RunOptions, progress: Callable[[FileRead], None] | None = None)
         jobs = ((str(arrival.archived), display) for arrival, display in ledger.fresh(taking))
         measuring = Measuring(rule_set, options.run_period, options.run_year, options.as_of)
         check = Checking(options.as_of, options.run_year, measuring)  # in the readers
+        # while this process waits for its readers: the templates the outputs are rendered from
+        threading.Thread(target=compile_templates, daemon=True).start()
         with stage("archive and read"):  # each copy is read while the next ones are made
             received = receive(
                 jobs, progress=progress, executor=reader, expected=taking.expected, check=check

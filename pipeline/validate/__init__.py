@@ -19,6 +19,19 @@ from pipeline.validate.translate import format_value, translate
 __all__ = ["check_context", "validate"]
 
 
+def _load_backends() -> None:
+    """pandera imports its pandas backends at a process's first validation (and, where
+    hypothesis is installed, its strategies: a hundred modules, 50-80 ms). Validating nothing
+    here does it on import, which the fork server does once for every reader it forks."""
+    unique = pa.Check(lambda frame: ~frame.duplicated(["x"]))
+    column = pa.Column(checks=[pa.Check(lambda s: s.notna(), ignore_na=False)], nullable=True)
+    schema = pa.DataFrameSchema({"x": column}, checks=[unique])
+    schema.validate(pd.DataFrame({"x": [1]}), lazy=True, inplace=True)
+
+
+_load_backends()
+
+
 def validate(
     batch: Batch, *, as_of: date, year: int | None = None,
     known: Mapping[str, list[Problem]] | None = None,
