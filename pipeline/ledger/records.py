@@ -83,12 +83,19 @@ def record_drops(db: sqlite3.Connection, arrivals: Iterable[Arrival], now: str) 
 def record_outcomes(db: sqlite3.Connection, outcomes: Iterable[FileOutcome]) -> None:
     """Each file's fate and problems as of this run (a withdrawn file keeps its status)."""
     outcomes = list(outcomes)
+    fates = [(o.status.name.lower(), o.unit, o.name, o.fill_date, o.superseded_by, o.sha256)
+             for o in outcomes]  # fmt: skip
+    stored = {
+        row[-1]: row
+        for row in db.execute(
+            "SELECT status, cadre_unit, cadre_name, fill_date, superseded_by, sha256 FROM files"
+        )
+    }  # a rerun changes a few fates of thousands: only those are written
     db.executemany(
         "UPDATE files SET status = ?, cadre_unit = ?, cadre_name = ?, fill_date = ?,"
         " superseded_by = ? WHERE sha256 = ? AND status != 'withdrawn'",
-        [(o.status.name.lower(), o.unit, o.name, o.fill_date, o.superseded_by, o.sha256)
-         for o in outcomes],
-    )  # fmt: skip
+        [fate for fate in fates if stored.get(fate[-1]) != fate],
+    )
     db.execute("DELETE FROM problems WHERE stage = 'outcome'")
     store_problems(db, "outcome", [(o.sha256, p) for o in outcomes for p in o.problems])
 
