@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipeline.compute.assessment import Assessment
@@ -12,9 +13,9 @@ from pipeline.write.workbook import (
     Formats,
     Worksheet,
     atomic_workbook,
-    fit_rows,
+    fit_measured_rows,
+    measured_widths,
     merged_line,
-    records,
     setup_print,
     sheet_names,
     write_table,
@@ -40,21 +41,39 @@ def write_summary(assessment: Assessment, path: Path, *, filing_unit: str = "") 
     """Write 汇总表.xlsx to ``path`` atomically and return ``path``.
 
     The 全部 sheet carries ``filing_unit`` in its 填报单位 line; each unit's sheet its own unit.
+    Each unit's sheet shows the rows of the 全部 sheet without the 单位 column: they are made
+    and measured once.
     """
     created = datetime.combine(assessment.as_of, time())
-    cadres = records(assessment.cadres)
+    rows = _rows(assessment)
+    measured = measured_widths(rows, len(COLUMNS))
+    keep = [k for k, (_, field, _) in enumerate(COLUMNS) if field != "unit"]
     units = _units(assessment)
-    by_unit: dict[str, list[dict[str, object]]] = {unit: [] for unit in units}
-    for cadre in cadres:
-        if isinstance(cadre["unit"], str):
-            by_unit[cadre["unit"]].append(cadre)
+    by_unit: dict[str, list[int]] = {unit: [] for unit in units}
+    for position, unit in enumerate(assessment.cadres["unit"].tolist()):
+        if isinstance(unit, str):
+            by_unit[unit].append(position)
     with atomic_workbook(path, created=created, title=TITLE) as workbook:
         formats = Formats.add_to(workbook)
         sheet = workbook.add_worksheet(ALL_SHEET)
-        _write_sheet(sheet, formats, assessment, cadres, filing_unit, with_unit=True)
+        _write_sheet(sheet, formats, assessment, list(COLUMNS), rows, measured, filing_unit)
         for unit, name in zip(units, sheet_names(units, taken=[ALL_SHEET]), strict=True):
-            _write_sheet(workbook.add_worksheet(name), formats, assessment, by_unit[unit], unit)
+            chosen = by_unit[unit]
+            mine = [[rows[position][k] for k in keep] for position in chosen]
+            _write_sheet(workbook.add_worksheet(name), formats, assessment,
+                         [COLUMNS[k] for k in keep], mine, measured[chosen][:, keep], unit)  # fmt: skip
     return path
+
+
+def _rows(assessment: Assessment) -> list[list[object]]:
+    """Each cadre's values in `COLUMNS` order; the grade blank before grading."""
+    cadres = assessment.cadres
+    values = [
+        [None] * len(cadres) if field not in cadres or (field == "grade" and not assessment.graded)
+        else cadres[field].tolist()
+        for _, field, _ in COLUMNS
+    ]  # fmt: skip
+    return [list(row) for row in zip(*values, strict=True)]
 
 
 def filing_line(unit: str, assessment: Assessment) -> str:
@@ -72,29 +91,23 @@ def _write_sheet(
     ws: Worksheet,
     formats: Formats,
     assessment: Assessment,
-    cadres: list[dict[str, object]],
+    columns: list[tuple[str, str, int]],
+    rows: list[list[object]],
+    measured: np.ndarray,
     unit: str,
-    *,
-    with_unit: bool = False,
 ) -> None:
-    columns = [c for c in COLUMNS if with_unit or c[1] != "unit"]
+    """A sheet of ``rows`` under ``columns``, their heights fitted from their ``measured``
+    widths (`measured_widths`)."""
     last_col = len(columns) - 1
     ws.set_row(TITLE_ROW, 30)
     merged_line(ws, TITLE_ROW, last_col, TITLE, formats.title)
     merged_line(ws, FILING_ROW, last_col, filing_line(unit, assessment), formats.line)
-    rows = [_row(record, columns, assessment.graded) for record in cadres]
     end = write_table(ws, HEADER_ROW, [c[0] for c in columns], rows, formats,
                       [formats.wrap] * len(columns))  # fmt: skip
     ws.set_row(end, 36)
     merged_line(ws, end, last_col, NOTE, formats.note)
     for col, (_, _, width) in enumerate(columns):
         ws.set_column(col, col, width)
-    fit_rows(ws, HEADER_ROW + 1, rows, [width for _, _, width in columns])
+    fit_measured_rows(ws, HEADER_ROW + 1, measured, [width for _, _, width in columns])
     title = f"{TITLE}（{assessment.year}年{assessment.period.value}）"
     setup_print(ws, False, 1, title, first_header_row=HEADER_ROW)
-
-
-def _row(record: dict[str, object], columns: list[tuple[str, str, int]], graded: bool) -> list:
-    return [
-        None if field == "grade" and not graded else record.get(field) for _, field, _ in columns
-    ]

@@ -321,35 +321,37 @@ def fit_columns(
 
     With ``first_row`` (the first data row), rows whose text wraps get the height it needs.
     """
-    measured = _measured(rows, len(headers))
+    measured = measured_widths(rows, len(headers))
     heading = np.array([_width(h) for h in headers], dtype=float)
     widths = np.maximum(heading, measured.max(axis=0)) if len(measured) else heading
     fitted = [min(max(width + 2, minimum), maximum) for width in widths.tolist()]
     for col, width in enumerate(fitted):
         ws.set_column(col, col, width)
     if first_row is not None:
-        _fit_measured_rows(ws, first_row, measured, fitted)
+        fit_measured_rows(ws, first_row, measured, fitted)
 
 
 def fit_rows(
     ws: Worksheet, first_row: int, rows: Iterable[Sequence[object]], widths: Sequence[float]
 ) -> None:
     """Give each row the height its wrapped text needs (no spreadsheet measures it for us)."""
-    _fit_measured_rows(ws, first_row, _measured(rows, len(widths)), widths)
+    fit_measured_rows(ws, first_row, measured_widths(rows, len(widths)), widths)
 
 
-def _measured(rows: Iterable[Sequence[object]], columns: int) -> np.ndarray:
+def measured_widths(rows: Iterable[Sequence[object]], columns: int) -> np.ndarray:
     """Each value's width (`_width`) in the first ``columns`` columns: rows × columns, short
-    rows padded with zero widths."""
+    rows padded with zero widths (for `fit_measured_rows`)."""
     blank = [0.0] * columns
     widths = [[_width(value) for value in values[:columns]] for values in rows]
     padded = [row if len(row) == columns else (row + blank)[:columns] for row in widths]
     return np.array(padded, dtype=float).reshape(len(padded), columns)
 
 
-def _fit_measured_rows(
+def fit_measured_rows(
     ws: Worksheet, first_row: int, measured: np.ndarray, widths: Sequence[float]
 ) -> None:
+    """`fit_rows` for rows measured before (`measured_widths`): the same rows on several
+    sheets are measured once."""
     if not measured.size:
         return
     room = np.maximum(np.array(widths, dtype=float) - 1, 1)
