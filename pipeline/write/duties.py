@@ -9,7 +9,7 @@ import pandas as pd
 
 from pipeline.compute.assessment import Assessment
 from pipeline.rules.model import MetricKind
-from pipeline.write.method import header_with_requirement
+from pipeline.write.method import applied_requirements, header_with_requirement
 from pipeline.write.reminders import page_sides
 from pipeline.write.workbook import (
     Cell,
@@ -47,7 +47,8 @@ def write_duty_sheets(
 def _write_unit_duties(ws: Worksheet, formats: Formats, assessment: Assessment) -> None:
     rules, results = assessment.unit_rules, assessment.unit_results
     figures = {(r["unit"], r["rule_id"]): (r["actual"], bool(r["met"])) for r in records(results)}
-    headers = ["单位", *(header_with_requirement(rule, results) for rule in rules), "未达标项"]
+    applied = applied_requirements(rules, results)
+    headers = ["单位", *(header_with_requirement(rule, applied) for rule in rules), "未达标项"]
     rows = []
     for unit in sorted(set(results["unit"])):
         cells = [_figure(figures.get((unit, rule.id)), formats) for rule in rules]

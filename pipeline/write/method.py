@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -44,20 +46,23 @@ def requirement_text(rule: Rule) -> str:
     return "；".join(f"{label}{_bounds(bounds, rule.unit)}" for label, bounds in leaves)
 
 
-def applied_requirement(rule: Rule, results: pd.DataFrame) -> str:
-    """The requirement applied in this period: from the results when every cadre shares it."""
-    bounds = ["required_min", "required_max"]
-    mine = results.loc[results["rule_id"] == rule.id, bounds].drop_duplicates()
-    pairs = {(_key(lo), _key(hi)) for lo, hi in zip(mine["required_min"], mine["required_max"],
-                                                    strict=True)}  # fmt: skip
-    if len(pairs) == 1:
-        low, high = pairs.pop()
-        return bounds_text(low, high, rule.unit)
-    return requirement_text(rule)
+def applied_requirements(rules: Sequence[Rule], results: pd.DataFrame) -> dict[str, str]:
+    """Each rule's requirement applied in this period, by rule id: from the results when every
+    cadre shares it, else the rule's own text (one pass over the results for all rules)."""
+    distinct = results[["rule_id", "required_min", "required_max"]].drop_duplicates()
+    pairs: defaultdict[object, set[tuple[float | None, float | None]]] = defaultdict(set)
+    for rule_id, low, high in zip(*(distinct[c].tolist() for c in distinct.columns), strict=True):
+        pairs[rule_id].add((_key(low), _key(high)))
+    return {
+        rule.id: bounds_text(*next(iter(pairs[rule.id])), rule.unit)
+        if len(pairs[rule.id]) == 1 else requirement_text(rule)
+        for rule in rules
+    }  # fmt: skip
 
 
-def header_with_requirement(rule: Rule, results: pd.DataFrame) -> str:
-    return f"{rule.title}\n（{applied_requirement(rule, results)}）"
+def header_with_requirement(rule: Rule, applied: Mapping[str, str]) -> str:
+    """A rule's column header: its title and its applied requirement (`applied_requirements`)."""
+    return f"{rule.title}\n（{applied[rule.id]}）"
 
 
 def method_lines(assessment: Assessment) -> list[str]:
@@ -89,11 +94,12 @@ def method_lines(assessment: Assessment) -> list[str]:
 
 def rule_rows(assessment: Assessment) -> list[list[object]]:
     """One row per applied rule: 指标, 要求（全年）, 本阶段要求, 权重, 期限, 依据条款."""
+    applied = applied_requirements(assessment.rules, assessment.results)
     return [
         [
             rule.title,
             requirement_text(rule),
-            applied_requirement(rule, assessment.results),
+            applied[rule.id],
             rule.weight,
             _due(rule.due),
             rule.clause,

@@ -12,7 +12,13 @@ from pipeline.compute.assessment import Assessment
 from pipeline.write.dashboard import SHEET as DASHBOARD_SHEET
 from pipeline.write.dashboard import write_dashboard
 from pipeline.write.duties import duty_sheets, write_duty_sheets
-from pipeline.write.method import RULE_HEADERS, header_with_requirement, method_lines, rule_rows
+from pipeline.write.method import (
+    RULE_HEADERS,
+    applied_requirements,
+    header_with_requirement,
+    method_lines,
+    rule_rows,
+)
 from pipeline.write.pace import SHEET as PACE_SHEET
 from pipeline.write.pace import write_pace_sheet
 from pipeline.write.reminders import SHEET as CHASE_SHEET
@@ -64,7 +70,8 @@ def _write_cadres(ws: Worksheet, formats: Formats, assessment: Assessment) -> No
     rules = assessment.rules
     figures = _figures(assessment.results)
     headers = ["名次", "姓名", "单位", "得分"]
-    headers += [header_with_requirement(rule, assessment.results) for rule in rules]
+    applied = applied_requirements(rules, assessment.results)
+    headers += [header_with_requirement(rule, applied) for rule in rules]
     headers += ["未达标项", "建议等级", "考核等级", "备注"]
     rows = []
     for cadre in _by_rank(records(assessment.cadres)):
