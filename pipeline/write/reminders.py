@@ -45,11 +45,12 @@ def countdown(chase: Chase) -> str:
     return "今天截止" if days == 0 else f"已逾期 {-days} 天"
 
 
-def reminder_text(assessment: Assessment, unit: str) -> str:
-    """The reminder for one unit, ready to paste into a chat group."""
+def reminder_text(
+    assessment: Assessment, unit: str, people: pd.DataFrame, rates: dict[str, object]
+) -> str:
+    """The reminder for one unit, ready to paste into a chat group: ``people`` are its rows of
+    the 催交 list, ``rates`` its reporting rates."""
     chase = chase_of(assessment)
-    people = chase.pending[chase.pending["unit"] == unit]
-    rates = next((r for r in records(chase.rates) if r["unit"] == unit), {})
     groups = [
         {"title": title, "people": records(people[people["status"] == status])}
         for status, title in GROUPS
@@ -65,10 +66,18 @@ def reminder_text(assessment: Assessment, unit: str) -> str:
 
 def write_reminders(assessment: Assessment, folder: Path) -> list[Path]:
     """One reminder per unit with someone to chase; reminders of earlier runs are removed."""
-    units = list(dict.fromkeys(chase_of(assessment).pending["unit"]))
+    chase = chase_of(assessment)
+    units = list(dict.fromkeys(chase.pending["unit"]))
     names = [f"{UNSAFE_NAME.sub('_', str(unit)).strip() or '_'}.txt" for unit in units]
-    texts = {folder / name: _crlf(reminder_text(assessment, unit))
-             for unit, name in zip(units, names, strict=True)}  # fmt: skip
+    people = dict(list(chase.pending.groupby("unit", sort=False)))  # each unit's, split once
+    nobody = chase.pending.iloc[:0]
+    rates: dict[object, dict[str, object]] = {}
+    for rate in records(chase.rates):
+        rates.setdefault(rate["unit"], rate)
+    texts = {
+        folder / name: _crlf(reminder_text(assessment, unit, people.get(unit, nobody), rates.get(unit, {})))
+        for unit, name in zip(units, names, strict=True)
+    }  # fmt: skip
     paths = write_texts_atomic(texts, encoding=ENCODING)
     if folder.is_dir():
         for stale in folder.glob("*.txt"):
