@@ -68,14 +68,14 @@ def annotate_all(jobs: Sequence[Job], *, workers: int | None = None) -> list[Pat
     todo = [job for job in jobs if manifest is None or not manifest.holds(job)]
     if manifest is not None:
         manifest.forget(todo)  # before rewriting: a run killed halfway must not trust them
-    made = _annotate_in_processes(todo, workers or _spare_cores())
+    made = _annotate_in_processes(todo, workers or _annotating_cores())
     made |= {job.target for job in jobs} - {job.target for job in todo}
     if manifest is not None:
         manifest.keep([job for job in jobs if job.target in made])
     return [job.target for job in jobs if job.target in made]
 
 
-def _spare_cores() -> int:
+def _annotating_cores() -> int:
     """Every core: the 批注回执 are made while the run grades and writes, at a lower priority
     (`_limit_memory`), so they take what the run and its side process leave and finish on all
     cores once those are done."""
@@ -150,7 +150,7 @@ def _fingerprint(job: Job) -> str:
 
 
 def _limit_memory() -> None:
-    """The annotating process's memory limit, and its lower priority (`_spare_cores`)."""
+    """The annotating process's memory limit, and its lower priority (`_annotating_cores`)."""
     import resource
 
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
