@@ -242,6 +242,17 @@ def test_the_xml_path_marks_each_variant_as_openpyxl_does(result: RunResult, tmp
         assert _view(fast) == _view(slow), variant
 
 
+def test_the_xml_path_gives_the_same_bytes_whenever_it_runs(
+    result: RunResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job = _jobs(result, tmp_path / "first")[next(iter(VARIANTS))]
+    first = patching.annotate_workbook(job)
+    monkeypatch.setattr(zipfile.time, "time", lambda: 2_000_000_000.0)  # a later day, 2033
+    again = patching.annotate_workbook(replace(job, target=tmp_path / "again.xlsx"))
+    assert first is not None and again is not None
+    assert first.read_bytes() == again.read_bytes()
+
+
 def test_a_sheet_with_comments_of_its_own_is_marked_by_openpyxl(
     result: RunResult, tmp_path: Path
 ) -> None:

@@ -32,6 +32,7 @@ from pipeline.write.annotate import Job
 from pipeline.write.files import atomic_path
 from pipeline.write.workbook import text_width
 
+PART_DATE = (1980, 1, 1, 0, 0, 0)  # every part of a 批注回执: the bytes depend on the inputs alone
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -201,13 +202,17 @@ class _Package:
             )
 
     def write(self, path: Path) -> None:
+        """Write the package; its parts dated as xlsxwriter dates them (1980-01-01), so the same
+        inputs give the same bytes whenever they are annotated."""
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
             for name in self.order:
                 data = self.raw[name]
                 if name in self.trees:
                     data = etree.tostring(self.trees[name], xml_declaration=True,
                                           encoding="UTF-8", standalone=True)  # fmt: skip
-                archive.writestr(name, data)
+                part = zipfile.ZipInfo(name, date_time=PART_DATE)
+                part.compress_type, part.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
+                archive.writestr(part, data)
 
 
 class _Book:
