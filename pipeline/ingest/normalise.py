@@ -102,6 +102,11 @@ def _by_distinct(texts: np.ndarray, convert: Callable[[str], object]) -> np.ndar
 
 
 def _texts(array: np.ndarray, convert: Callable[[str], object]) -> np.ndarray:
+    if pd.api.types.infer_dtype(array, skipna=True) in ("string", "empty"):  # text and blanks
+        codes, distinct = pd.factorize(array)  # a blank (None, NaN) is code -1
+        table = np.empty(len(distinct) + 1, dtype=object)  # its last entry, None, for -1
+        table[:-1] = [convert(text) for text in distinct]
+        return table[codes]
     out = np.full(len(array), None, dtype=object)
     strings = _strings(array)
     out[strings] = _by_distinct(array[strings], convert)
