@@ -10,6 +10,8 @@ import openpyxl
 import pandas as pd
 import pytest
 from factories import compliant_content, read_files
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.checking import Checking
 from pipeline.demo.fill import fill_ledger
@@ -57,6 +59,24 @@ def test_unreadable_values_are_kept_as_typed() -> None:
         pd.Series(["三次", "2026年2月30日"], dtype=object), ACTIVITIES.field("日期")
     )
     assert list(values) == ["三次", "2026年2月30日"]
+
+
+CELLS = st.sampled_from([
+    None, float("nan"), True, False, 1, 1.0, 0.0, 3.5, -2.0, 46086.0, 5e9, "", " ", "３人", "3",
+    "2026年3月5日", "2026.3.5", "2026年2月30日", "三次", " 张\u3000明 ", "09171234567",
+    dt.date(2026, 3, 5), dt.date(1600, 1, 1), dt.datetime(2026, 3, 5, 12, 30), dt.time(8, 0),
+])  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(CELLS, max_size=30), st.sampled_from(["日期", "青年人数", "时长（天）", "活动类型", "地点"]))
+def test_a_column_is_typed_as_each_of_its_values_alone(cells: list[object], name: str) -> None:
+    """Typing converts each distinct value once: the column must equal its values typed one by
+    one (TRUE and FALSE, which equal 1 and 0 as keys, and blanks among them)."""
+    field = ACTIVITIES.field(name)
+    column = normalise_column(pd.Series(cells, dtype=object), field).tolist()
+    alone = [normalise_column(pd.Series([cell], dtype=object), field)[0] for cell in cells]
+    assert [(type(v), str(v)) for v in column] == [(type(v), str(v)) for v in alone]
 
 
 def test_identities_lose_every_space_and_phones_keep_leading_zeros() -> None:

@@ -52,20 +52,38 @@ class TypeTest(dict[type, bool]):
 
 NUMERIC = TypeTest((int, float), reject=(bool,))  # a TRUE/FALSE cell is no number
 DAY = TypeTest((dt.date,))  # datetimes too
+BOOLEAN = TypeTest((bool, np.bool_))
 
 
 def normalise_column(values: pd.Series, spec: Field) -> pd.Series:
     """The typed column for one field: Timestamps, floats or clean text; unreadable text kept."""
     array = values.to_numpy(dtype=object)
     if spec.kind is Kind.DATE:
-        out = _dates(array)
+        out = _per_distinct(array, _dates)
     elif spec.kind in (Kind.INTEGER, Kind.NUMBER, Kind.YEAR):
-        out = _numbers(array, NUMBER_PATTERN if spec.kind is not Kind.YEAR else YEAR_PATTERN)
+        pattern = NUMBER_PATTERN if spec.kind is not Kind.YEAR else YEAR_PATTERN
+        out = _per_distinct(array, lambda distinct: _numbers(distinct, pattern))
     elif spec.kind is Kind.CHOICE or spec.compact:
         out = _texts(array, _compact)
     else:
         out = _texts(array, _clean)
     return pd.Series(out, index=values.index, dtype=object, name=values.name)
+
+
+def _per_distinct(array: np.ndarray, convert: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """``convert``, which types each value on its own, applied to each distinct value once (a
+    column of dates or counts holds a few hundred). Blanks are converted as they are; a TRUE
+    or FALSE cell would share a key with 1 or 0, so a column holding one is converted whole."""
+    if BOOLEAN.mask(array).any():
+        return convert(array)
+    codes, distinct = pd.factorize(array)  # a blank (None, NaN) is code -1
+    table = np.empty(len(distinct) + 1, dtype=object)
+    table[:-1] = convert(np.asarray(distinct, dtype=object))
+    out = table[codes]
+    blank = codes == -1
+    if blank.any():
+        out[blank] = convert(array[blank])
+    return out
 
 
 def _clean(text: str) -> str | None:
