@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from multiprocessing.context import BaseContext
 
 # What readers import before their first file (the checks import pandera). A first task done
@@ -36,9 +37,11 @@ def context() -> BaseContext:
 def start() -> None:
     """Start the fork server now, so that it imports while this process does other work.
 
-    Its error output goes nowhere: a run killed while the server was forking a child leaves
-    the server to print a traceback of its own on the clerk's terminal. (Readers silence
-    theirs too; what a child raises comes back to the run as an exception.)
+    Its output and error output go nowhere: a run killed while the server was forking a child
+    leaves the server to print a traceback of its own on the clerk's terminal, and a server
+    holding the run's output open keeps whatever reads it (`lianxi run | tee`, the bench)
+    waiting while it exits after the run (a tenth of a second). (Readers silence theirs too;
+    what a child raises comes back to the run as an exception.)
     """
     global _started
     if _started or not SERVED:
@@ -46,12 +49,15 @@ def start() -> None:
     from multiprocessing import forkserver
 
     multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
-    saved, quiet = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    sys.stdout.flush()  # what was printed before goes out, not to the server's nowhere
+    saved, quiet = [os.dup(1), os.dup(2)], os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(quiet, 2)  # the server inherits this process's error output as it is now
+        for fd in (1, 2):  # the server inherits this process's outputs as they are now
+            os.dup2(quiet, fd)
         forkserver.ensure_running()
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+        for fd, kept in zip((1, 2), saved, strict=True):
+            os.dup2(kept, fd)
+            os.close(kept)
         os.close(quiet)
     _started = True

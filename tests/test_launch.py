@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,3 +60,17 @@ def test_the_launcher_spares_the_exit_a_last_walk_over_every_object() -> None:
         [sys.executable, "-c", code, "--version"], capture_output=True, text=True, check=True
     )
     assert "frozen True" in done.stdout
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="reads the server's descriptors in /proc")
+def test_the_fork_server_holds_neither_output_of_the_run_open() -> None:
+    """Whatever reads a run's output (`lianxi run | tee`, the bench) gets its end when the run
+    ends, not when the fork server has exited after it; the run's own output is untouched."""
+    code = (
+        "import os; from multiprocessing import forkserver; from pipeline import processes; "
+        "print('before', flush=True); processes.start(); "
+        "server = forkserver._forkserver._forkserver_pid; "
+        "print(*(os.readlink(f'/proc/{server}/fd/{fd}') for fd in (1, 2)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == ["before", f"{os.devnull} {os.devnull}"]
