@@ -13,6 +13,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 FEW = 32  # paths: up to this many are flushed one by one
+StrPath = str | os.PathLike[str]
 
 
 def make_durable(files: Collection[Path], folders: Collection[Path] = ()) -> None:
@@ -26,12 +27,12 @@ def make_durable(files: Collection[Path], folders: Collection[Path] = ()) -> Non
         fsync_directory(folder)
 
 
-def fsync_file(path: Path) -> None:
-    with path.open("rb") as handle:
+def fsync_file(path: StrPath) -> None:
+    with open(path, "rb") as handle:
         os.fsync(handle.fileno())
 
 
-def fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: StrPath) -> None:
     """Make a rename or a new entry in ``directory`` durable (POSIX: Windows cannot open one)."""
     if os.name != "posix":
         return

@@ -134,18 +134,22 @@ class Taking:
     def _ready(self, young: list[tuple[Path, str]]) -> Iterator[tuple[Path, str]]:
         """The files ready now, in order; the others noted as left, or put in ``young``."""
         for path, relative in self._files:
-            ready = False
-            with suppress(FileNotFoundError):  # taken out of the inbox while we looked
-                if ignored := _ignored(path, relative):
-                    self.intake.left.append(Left(relative, ignored))
-                elif held := _held(path, self._present):
-                    self.intake.left.append(Left(relative, held, retry=True))
-                elif _age(path) < self.settle and not _complete_zip(path):
-                    young.append((path, relative))
-                else:
-                    ready = True
-            if ready:
+            if self._is_ready(path, relative, young):
                 yield path, relative
+
+    def _is_ready(self, path: Path, relative: str, young: list[tuple[Path, str]]) -> bool:
+        try:
+            if ignored := _ignored(path, relative):
+                self.intake.left.append(Left(relative, ignored))
+            elif held := _held(path, self._present):
+                self.intake.left.append(Left(relative, held, retry=True))
+            elif _age(path) < self.settle and not _complete_zip(path):
+                young.append((path, relative))
+            else:
+                return True
+        except FileNotFoundError:  # taken out of the inbox while we looked
+            pass
+        return False
 
 
 def _ignored(path: Path, relative: str) -> str:

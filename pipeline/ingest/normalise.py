@@ -12,7 +12,7 @@ import datetime as dt
 import operator
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import repeat
 
 import numpy as np
@@ -76,10 +76,8 @@ def _per_distinct(array: np.ndarray, convert: Callable[[np.ndarray], np.ndarray]
     or FALSE cell would share a key with 1 or 0, so a column holding one is converted whole."""
     if BOOLEAN.mask(array).any():
         return convert(array)
-    codes, distinct = pd.factorize(array)  # a blank (None, NaN) is code -1
-    table = np.empty(len(distinct) + 1, dtype=object)
-    table[:-1] = convert(np.asarray(distinct, dtype=object))
-    out = table[codes]
+    codes, distinct = pd.factorize(array)
+    out = _spread(codes, convert(np.asarray(distinct, dtype=object)))
     blank = codes == -1
     if blank.any():
         out[blank] = convert(array[blank])
@@ -109,22 +107,23 @@ def _strings(array: np.ndarray) -> np.ndarray:
     return np.fromiter(map(operator.is_, map(type, array), repeat(str)), bool, len(array))
 
 
+def _spread(codes: np.ndarray, converted: Sequence[object] | np.ndarray) -> np.ndarray:
+    """Each row's converted distinct value, by its `pd.factorize` code; a blank (None, NaN:
+    code -1) is None."""
+    table = np.empty(len(converted) + 1, dtype=object)  # the last entry, None, for code -1
+    table[:-1] = converted
+    return table[codes]
+
+
 def _by_distinct(texts: np.ndarray, convert: Callable[[str], object]) -> np.ndarray:
-    """``convert`` applied once per distinct string."""
-    if not len(texts):
-        return np.empty(0, dtype=object)
+    """``convert`` applied once per distinct string; a blank stays None."""
     codes, distinct = pd.factorize(texts)
-    converted = np.empty(len(distinct), dtype=object)
-    converted[:] = [convert(text) for text in distinct]
-    return converted[codes]
+    return _spread(codes, [convert(text) for text in distinct])
 
 
 def _texts(array: np.ndarray, convert: Callable[[str], object]) -> np.ndarray:
     if pd.api.types.infer_dtype(array, skipna=True) in ("string", "empty"):  # text and blanks
-        codes, distinct = pd.factorize(array)  # a blank (None, NaN) is code -1
-        table = np.empty(len(distinct) + 1, dtype=object)  # its last entry, None, for -1
-        table[:-1] = [convert(text) for text in distinct]
-        return table[codes]
+        return _by_distinct(array, convert)
     out = np.full(len(array), None, dtype=object)
     strings = _strings(array)
     out[strings] = _by_distinct(array[strings], convert)

@@ -99,7 +99,7 @@ def _place(part: str, archive: str, sha256: str, suffix: str, sync: bool) -> Pat
     target = os.path.join(folder, f"{sha256}{suffix.lower() if _SAFE_SUFFIX.match(suffix) else ''}")
     os.replace(part, target)
     if sync:
-        fsync_directory(Path(folder))
+        fsync_directory(folder)
         if created:
-            fsync_directory(Path(archive))
+            fsync_directory(archive)
     return Path(target)
