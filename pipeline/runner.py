@@ -179,7 +179,7 @@ def _validated(check: Checking, ledger: Ledger, batch: Batch) -> dict[str, list[
     """Every file's problems: those the ledger keeps under the same check (most found by the
     readers), the rest validated now and kept."""
     known = ledger.checked(check.context, batch)
-    displays = batch.files["display"]
+    displays = batch.files["display"].tolist()
     if len(known) == len(displays):  # pandera is not even imported
         return {display: known[display] for display in displays}
     from pipeline.validate import validate

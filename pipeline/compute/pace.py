@@ -27,7 +27,8 @@ def pace(assessment: Assessment) -> pd.DataFrame:
     results = assessment.results[assessment.results["rule_id"].isin(rules)]
     cadres = assessment.cadres.set_index("submission")[["file", "unit", "name", "category"]]
     frame = results.join(cadres, on="submission")
-    keys = list(zip(frame["rule_id"], frame["category"].astype(str), strict=True))
+    # lists, not the columns: stepping through a pandas string column costs a call a value
+    keys = list(zip(frame["rule_id"].tolist(), frame["category"].astype(str).tolist(), strict=True))
     minima = {(rule_id, category): _minimum(rules[rule_id], category) for rule_id, category in set(keys)}
     minimum = [minima[key] for key in keys]
     step = frame["rule_id"].map({rule_id: _step(rule) for rule_id, rule in rules.items()})

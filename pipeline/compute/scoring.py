@@ -62,7 +62,8 @@ def attributes(cadres: pd.DataFrame) -> list[dict[str, str]]:
     """Each cadre's attributes by their Chinese names ("" where unknown)."""
     columns = {name: column for name, column in ATTRIBUTE_COLUMNS.items() if column in cadres}
     frame = cadres[list(columns.values())].fillna("").astype(str)
-    return [dict(zip(columns, row, strict=True)) for row in frame.itertuples(index=False)]
+    rows = frame.to_numpy(dtype=object).tolist()  # not itertuples: a call per string column value
+    return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
 def with_attributes(cadres: pd.DataFrame, roster: pd.DataFrame | None) -> pd.DataFrame:

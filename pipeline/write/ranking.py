@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipeline.compute.assessment import Assessment
@@ -68,7 +69,8 @@ def write_ranking(assessment: Assessment, path: Path) -> Path:
 
 def _write_cadres(ws: Worksheet, formats: Formats, assessment: Assessment) -> None:
     rules = assessment.rules
-    figures = _figures(assessment.results)
+    figures = _rule_cells(assessment.results, [rule.id for rule in rules], formats)
+    unmeasured = [None] * len(rules)
     headers = ["名次", "姓名", "单位", "得分"]
     applied = applied_requirements(rules, assessment.results)
     headers += [header_with_requirement(rule, applied) for rule in rules]
@@ -76,7 +78,7 @@ def _write_cadres(ws: Worksheet, formats: Formats, assessment: Assessment) -> No
     rows = []
     for cadre in _by_rank(records(assessment.cadres)):
         flagged = bool(cadre.get("tie_flag"))
-        rule_cells = [_figure_cell(figures, cadre.get("submission"), r.id, formats) for r in rules]
+        rule_cells = figures.get(cadre.get("submission"), unmeasured)
         rows.append([
             cadre.get("rank"), cadre.get("name"), cadre.get("unit"), cadre.get("score"),
             *rule_cells, cadre.get("unmet"), cadre.get("proposed"),
@@ -164,18 +166,21 @@ def _table(
     setup_print(ws, True, 1, f"{name}（{_stage(assessment)}）", left=left, right=right)
 
 
-def _figures(results: pd.DataFrame) -> dict[tuple[object, object], tuple[object, bool]]:
-    """(submission, rule id) → (actual, met)."""
-    columns = (results[c].tolist() for c in ("submission", "rule_id", "actual", "met"))
-    return {
-        (submission, rule_id): (actual, met is not pd.NA and not bool(met))
-        for submission, rule_id, actual, met in zip(*columns, strict=True)
-    }
-
-
-def _figure_cell(figures: dict, submission: object, rule_id: str, formats: Formats) -> object:
-    actual, unmet = figures.get((submission, rule_id), (None, False))
-    return Cell(actual, formats.unmet) if unmet else actual
+def _rule_cells(
+    results: pd.DataFrame, rule_ids: list[str], formats: Formats
+) -> dict[object, list[object]]:
+    """Each submission's figures in the order of ``rule_ids``: marked where a requirement is
+    not met, None where the rule was not measured. Built as one table, not a lookup a cell."""
+    results = results[results["rule_id"].isin(rule_ids)]
+    submissions, rows = np.unique(results["submission"].to_numpy(dtype=object), return_inverse=True)
+    columns = results["rule_id"].map({rule_id: n for n, rule_id in enumerate(rule_ids)})
+    actual = np.empty(len(results), dtype=object)
+    actual[:] = results["actual"].tolist()
+    unmet = ~results["met"].astype("boolean").fillna(True).to_numpy(dtype=bool)
+    actual[unmet] = [Cell(value, formats.unmet) for value in actual[unmet].tolist()]
+    table = np.full((len(submissions), len(rule_ids)), None, dtype=object)
+    table[rows, columns.to_numpy(dtype=np.intp)] = actual
+    return dict(zip(submissions.tolist(), table.tolist(), strict=True))
 
 
 def _flag(value: object, flagged: bool, formats: Formats) -> object:
