@@ -25,7 +25,7 @@ from pipeline.ingest.sniff import Limits, sniff
 from pipeline.problems import Location, Problem
 
 BATCH = 512  # files per task at most: its rows are typed, checked and encoded together
-LEAST = 32  # files per task at least (but the last): a task costs ~85 ms besides its files
+LEAST = 32  # files per task at least (but the last): a task costs ~110 ms besides its files
 Job = tuple[str, str]  # (path, display name)
 
 
