@@ -176,7 +176,7 @@ def _rule_cells(
     columns = results["rule_id"].map({rule_id: n for n, rule_id in enumerate(rule_ids)})
     actual = np.empty(len(results), dtype=object)
     actual[:] = results["actual"].tolist()
-    unmet = ~results["met"].astype("boolean").fillna(True).to_numpy(dtype=bool)
+    unmet = ~results["met"].to_numpy(dtype=bool)
     actual[unmet] = [Cell(value, formats.unmet) for value in actual[unmet].tolist()]
     table = np.full((len(submissions), len(rule_ids)), None, dtype=object)
     table[rows, columns.to_numpy(dtype=np.intp)] = actual
