@@ -101,8 +101,13 @@ def check_files(paths: list[Path], *, as_of: date, workers: int = 2) -> dict[str
     return validate(batch, as_of=as_of)
 
 
-def run(options: RunOptions, progress: Callable[[FileRead], None] | None = None) -> RunResult:
+def run(
+    options: RunOptions, progress: Callable[[FileRead], None] | None = None,
+    read_all: Callable[[], None] | None = None,
+) -> RunResult:  # fmt: skip
     """Archive and record what is new in the inbox, file it away, write outputs from the ledger.
+
+    ``progress`` is called with each file as it is read, ``read_all`` once they all are.
 
     Each step can be killed and the run started again: archiving is by content, the ledger
     changes in transactions, moves are planned before they are made (tests/test_crash.py).
@@ -124,6 +129,8 @@ def run(options: RunOptions, progress: Callable[[FileRead], None] | None = None)
             received = receive(
                 jobs, progress=progress, executor=reader, expected=taking.expected, check=check
             )
+        if read_all is not None:
+            read_all()
         intake = taking.intake
         checkpoint("archived")
         # the side process starts after reading: beside a rerun's one reader it would slow both

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
+from pipeline.cli.render import PROGRESS_THRESHOLD, READING_DONE
 from pipeline.resources import templates_dir
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -74,3 +75,23 @@ def test_run_on_an_empty_inbox_or_a_lone_roster_completes(tmp_path: Path) -> Non
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "outbox" / "2026-年底考核" / "排名.xlsx").is_file()
+
+
+def test_a_run_says_when_reading_is_done_and_the_rest_is_under_way(tmp_path: Path) -> None:
+    """Over a few files a bar shows the reading; after it, a line says grading and writing
+    go on (seconds at a province's scale) until the summary is printed."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    ledger = (templates_dir() / "联系青年工作台账.xlsx").read_bytes()
+    args = ["run", "--workspace", str(tmp_path), "--as-of", "2026-11-30", "--workers", "1"]
+    for n in range(PROGRESS_THRESHOLD):
+        (inbox / f"台账{n}.xlsx").write_bytes(ledger + bytes(n))  # distinct contents
+    few = CliRunner().invoke(main, args)
+    assert few.exit_code == 0, few.output
+    assert "读取文件" not in few.output and READING_DONE not in few.output
+    for n in range(PROGRESS_THRESHOLD + 1):
+        (inbox / f"新台账{n}.xlsx").write_bytes(ledger + bytes(10 + n))
+    many = CliRunner().invoke(main, args)
+    assert many.exit_code == 0, many.output
+    bar, done, summary = (many.output.find(t) for t in ("读取文件", READING_DONE, "本次新收到"))
+    assert 0 <= bar < done < summary

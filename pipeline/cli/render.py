@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import click
@@ -16,6 +16,7 @@ from pipeline.outcomes import FileOutcome, Status
 from pipeline.problems import Problem
 
 PROGRESS_THRESHOLD = 5
+READING_DONE = "读取完毕，正在核对、评定等次并生成报表……"
 
 
 def echo_problems(problems: list[Problem]) -> None:
@@ -46,12 +47,36 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+class Progress:
+    """What stderr shows while a run works on more than a few files: a bar while they are read,
+    then a line saying that the run goes on (recording, grading and writing take seconds at a
+    province's scale, with nothing else on the screen until the summary)."""
+
+    def __init__(self, total: int) -> None:
+        self._shown = ExitStack()
+        self._bar: Any = None
+        if total > PROGRESS_THRESHOLD:
+            bar = click.progressbar(length=total, label="读取文件", file=sys.stderr)
+            self._bar = self._shown.enter_context(bar)
+
+    def read(self, _read: FileRead) -> None:
+        if self._bar is not None:
+            self._bar.update(1)
+
+    def reading_done(self) -> None:
+        if self._bar is not None:
+            self.close()
+            click.echo(READING_DONE, err=True)
+
+    def close(self) -> None:
+        self._shown.close()
+        self._bar = None
+
+
 @contextmanager
-def progress(total: int) -> Iterator[Callable[[FileRead], None] | None]:
-    """A progress bar on stderr for runs over more than a few files."""
-    if total <= PROGRESS_THRESHOLD:
-        yield None
-        return
-    bar: Any = click.progressbar(length=total, label="读取文件", file=sys.stderr)
-    with bar:
-        yield lambda _read: bar.update(1)
+def progress(total: int) -> Iterator[Progress]:
+    shown = Progress(total)
+    try:
+        yield shown
+    finally:
+        shown.close()

@@ -17,8 +17,8 @@ from pipeline.runner import run as run_pipeline
 
 def execute(options: RunOptions) -> RunResult:
     """Run with a progress bar and print the summary; shared by `run` and `demo`."""
-    with progress(len(candidates(inbox_dir(options.workspace)))) as tick:
-        result = run_pipeline(options, progress=tick)
+    with progress(len(candidates(inbox_dir(options.workspace)))) as shown:
+        result = run_pipeline(options, progress=shown.read, read_all=shown.reading_done)
     for note in result.skipped:
         click.echo(f"跳过：{note}")
     for repeat in result.repeats:
