@@ -41,10 +41,9 @@ from pipeline.submissions import (
     unit_forms,
 )
 from pipeline.timings import stage
-from pipeline.write import Outputs
+from pipeline.write import Outputs, compile_templates
 from pipeline.write.annotate import Source
 from pipeline.write.files import discard_temporaries
-from pipeline.write.texts import compile_templates
 
 Settled = tuple[Batch, list[FileOutcome], pd.DataFrame | None, list[int]]
 

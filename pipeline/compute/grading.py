@@ -41,9 +41,7 @@ def cap_units(
     across the boundary moves its whole group down, flagged.
     """
     columns = list(keys.columns)
-    ordered = keys.assign(_unit=units).sort_values(
-        ["_unit", *columns], ascending=[True] + [False] * len(columns), kind="stable"
-    )
+    ordered = _by_unit_and_rank(keys, units)
     unit = pd.factorize(ordered["_unit"])[0]
     key = _key_ids(ordered[columns])
     assessed = np.bincount(unit)
@@ -113,11 +111,18 @@ def unit_ranks(keys: pd.DataFrame, units: pd.Series) -> pd.Series:
     """Competition ranking (1, 2, 2, 4) within each unit (``units``, indexed like ``keys``) by
     the key columns, higher is better: every unit in one sort."""
     columns = list(keys.columns)
-    ordered = keys.assign(_unit=units).sort_values(
-        ["_unit", *columns], ascending=[True] + [False] * len(columns), kind="stable"
-    )
+    ordered = _by_unit_and_rank(keys, units)
     unit = ordered["_unit"]
     same = unit.eq(unit.shift()) & ordered[columns].eq(ordered[columns].shift()).all(axis=1)
     position = ordered.groupby("_unit", sort=False).cumcount() + 1
     ranks = position.where(~same).ffill()  # a unit's first row never ties with the one above
     return ranks.astype("Int64").reindex(keys.index)
+
+
+def _by_unit_and_rank(keys: pd.DataFrame, units: pd.Series) -> pd.DataFrame:
+    """``keys`` with their unit in `_unit`, unit by unit, each unit's best first (a stable sort:
+    equal keys keep their order)."""
+    columns = list(keys.columns)
+    return keys.assign(_unit=units).sort_values(
+        ["_unit", *columns], ascending=[True] + [False] * len(columns), kind="stable"
+    )

@@ -207,7 +207,7 @@ def as_datetimes(values: pd.Series, kinds: np.ndarray | None = None) -> pd.Serie
     if kinds is None and pd.api.types.infer_dtype(array, skipna=True) in ("datetime", "empty"):
         stamps = pd.DatetimeIndex(array).as_unit("ns").to_numpy()  # days and blanks only
         return pd.Series(stamps, index=values.index, name=values.name)
-    stamp = (segment.kinds_of(array) if kinds is None else kinds) == segment.STAMP
+    stamp = segment.kinds_of(array, kinds) == segment.STAMP
     nanoseconds = np.full(len(array), np.iinfo(np.int64).min)  # NaT
     nanoseconds[stamp] = segment.nanoseconds(array[stamp])
     return pd.Series(nanoseconds.view("datetime64[ns]"), index=values.index, name=values.name)
@@ -218,7 +218,7 @@ def as_floats(values: pd.Series, kinds: np.ndarray | None = None) -> pd.Series:
     array = values.to_numpy(dtype=object)
     if kinds is None and pd.api.types.infer_dtype(array, skipna=True) in ("floating", "empty"):
         return pd.Series(array.astype(np.float64), index=values.index, name=values.name)
-    number = (segment.kinds_of(array) if kinds is None else kinds) == segment.FLOAT
+    number = segment.kinds_of(array, kinds) == segment.FLOAT
     floats = np.full(len(array), np.nan)
     floats[number] = array[number].astype(np.float64)
     return pd.Series(floats, index=values.index, name=values.name)

@@ -146,7 +146,7 @@ def _conform(part: pd.DataFrame, fields: Sequence[str]) -> pd.DataFrame:
 
 def _encode_column(values: pd.Series, kinds: np.ndarray | None = None) -> dict[str, np.ndarray]:
     array = values.to_numpy(dtype=object)
-    kinds = kinds_of(array) if kinds is None else kinds
+    kinds = kinds_of(array, kinds)
     texts = array[kinds == TEXT]
     if pd.api.types.infer_dtype(texts, skipna=False) != "string":  # an unusual type: its text
         texts = np.array([v if type(v) is str else str(v) for v in texts], dtype=object)
@@ -223,8 +223,11 @@ def _contents(read: Callable[[int, int], bytes]) -> tuple[int, list[list]]:
     return len(prefix) + size, list(json.loads(read(len(prefix), size).decode("utf-8")))
 
 
-def kinds_of(array: np.ndarray) -> np.ndarray:
-    """The kind code (NONE, FLOAT, STAMP, NAT, TEXT) of each normalised value."""
+def kinds_of(array: np.ndarray, kept: np.ndarray | None = None) -> np.ndarray:
+    """The kind code (NONE, FLOAT, STAMP, NAT, TEXT) of each normalised value; ``kept``, the
+    kinds a reader's frame keeps beside the values (`kinds_in`), when the caller has them."""
+    if kept is not None:
+        return kept
     return np.fromiter(map(_KINDS.__getitem__, map(type, array)), np.uint8, len(array))
 
 

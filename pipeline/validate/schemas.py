@@ -45,7 +45,7 @@ class _Column:
 
     def __init__(self, values: pd.Series, kinds: np.ndarray | None = None) -> None:
         array = values.to_numpy(dtype=object)
-        kinds = segment.kinds_of(array) if kinds is None else kinds
+        kinds = segment.kinds_of(array, kinds)
         self.values, self.index = values, values.index
         self.is_number = kinds == segment.FLOAT
         self.is_stamp = kinds == segment.STAMP

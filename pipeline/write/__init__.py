@@ -26,6 +26,7 @@ from pipeline.write.receipts import (
 )
 from pipeline.write.reminders import write_reminders
 from pipeline.write.summary import write_summary
+from pipeline.write.texts import compile_templates
 
 __all__ = [
     "RANKING",
@@ -34,6 +35,7 @@ __all__ = [
     "RUN_INFO",
     "SUMMARY",
     "Outputs",
+    "compile_templates",
     "write_outputs",
     "write_ranking",
     "write_receipt",
