@@ -12,15 +12,16 @@ import fcntl
 import os
 import time
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from pipeline.durability import make_durable
 from pipeline.errors import PipelineError
 from pipeline.ledger import Arrival, Drop, Ledger
-from pipeline.ledger.archive import FileChanged, archive_file
+from pipeline.ledger.archive import Archive, FileChanged
 from pipeline.ledger.checkpoint import checkpoint
 from pipeline.outcomes import FileOutcome, Status
 from pipeline.write import write_receipts_at
@@ -31,6 +32,8 @@ PROCESSED, RETURNED = "已处理", "退回"
 FOLDERS = (PROCESSED, RETURNED)
 ZIP_MAGIC = b"PK\x03\x04"
 STILL_WRITTEN = "仍在写入（大小或修改时间仍在变化），留待下次处理"
+OPEN_IN_EDITOR = "正在被 Excel、WPS 或 LibreOffice 打开，留待关闭后处理"
+HELD = "正被其他程序占用或没有读取权限，留待下次处理"
 
 
 @dataclass(frozen=True)
@@ -63,19 +66,31 @@ def inbox_dir(workspace: Path) -> Path:
 
 
 def candidates(inbox: Path) -> list[Path]:
-    """Every file in the inbox and its sub-folders, except those already filed away.
+    """Every file in the inbox and its sub-folders, except those already filed away."""
+    return sorted(Path(entry.path) for entry in _entries(inbox))
 
-    The filed-away folders are never walked: at a province's scale they hold every file of
-    the year, and a run that adds one file would spend most of a second listing them.
+
+def _entries(inbox: Path) -> list[os.DirEntry[str]]:
+    """The entries of every file (or link) in the inbox outside the filed-away folders.
+
+    Listed with `os.scandir`, whose entries know their type without a stat; the filed-away
+    folders are never walked: at a province's scale they hold every file of the year, and a
+    run that adds one file would spend most of a second listing them. Linked folders are not
+    entered, and a folder that cannot be listed is passed over, as `Path.rglob` does.
     """
-    found: list[Path] = []
-    for top in inbox.iterdir():
-        if top.name in FOLDERS:
-            continue
-        found.append(top)
-        if top.is_dir() and not top.is_symlink():  # as rglob: linked folders are not entered
-            found.extend(top.rglob("*"))
-    return sorted(path for path in found if path.is_file() or path.is_symlink())
+    found: list[os.DirEntry[str]] = []
+
+    def walk(folder: str, top: bool) -> None:
+        with suppress(OSError), os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if not (top and entry.name in FOLDERS):
+                        walk(entry.path, False)
+                elif entry.is_symlink() or entry.is_file():
+                    found.append(entry)
+
+    walk(os.fspath(inbox), True)
+    return found
 
 
 def take(
@@ -94,21 +109,24 @@ class Taking:
     seconds once, at the end, and those that settled are archived too.
 
     Ready means: not an owner, hidden or linked file, not held by another program, and either a
-    complete zip or not modified for ``settle`` seconds. Each file is looked at just before it
-    is archived, so a run reads the first copies while the rest are looked at and made; they
-    are made durable by one sync when the iteration ends: nothing may record an arrival before
-    that. `intake` is complete then.
+    complete zip or not modified for ``settle`` seconds. Each file is opened once, looked at
+    and copied from that handle, so a run reads the first copies while the rest are looked at
+    and made; they are made durable by one sync when the iteration ends: nothing may record an
+    arrival before that. `intake` is complete then.
     """
 
     def __init__(
         self, inbox: Path, archive: Path, *, settle: float,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:  # fmt: skip
-        self.intake, self.archive, self.settle, self.sleep = Intake(), archive, settle, sleep
-        found = candidates(inbox)
-        self._present = set(found)  # owner files are looked up here: three stats a file cost seconds
-        files = [(path, path.relative_to(inbox).as_posix()) for path in found]
+        self.intake, self.settle, self.sleep = Intake(), settle, sleep
+        self._archive = Archive(archive)
+        root = len(os.fspath(inbox)) + 1
+        files = [
+            (e.path, e.path[root:].replace(os.sep, "/"), e.is_symlink()) for e in _entries(inbox)
+        ]
         self._files = sorted(files, key=lambda file: file[1])  # the order arrivals are named in
+        self._present = {relative for _, relative, _ in files}  # owner files are looked up here
 
     @property
     def expected(self) -> int:
@@ -116,118 +134,108 @@ class Taking:
         return len(self._files)
 
     def __iter__(self) -> Iterator[Arrival]:
-        young: list[tuple[Path, str]] = []
-        yield from _archive_all(self._ready(young), self.archive, self.intake)
+        young: list[tuple[str, str]] = []
+        copies: list[Path] = []
+        for path, relative, link in self._files:
+            if arrival := self._take(path, relative, link, young):
+                copies.append(arrival.archived)
+                yield arrival
         if young:
-            waited = max(self.settle - min(_age(p) for p, _ in young), 0.0)
-            self.sleep(min(self.settle, waited))
-        settled = []
-        for path, relative in young:
             with suppress(FileNotFoundError):
-                if _age(path) < self.settle:
-                    self.intake.left.append(Left(relative, STILL_WRITTEN, retry=True))
-                else:
-                    settled.append((path, relative))
-        yield from _archive_all(settled, self.archive, self.intake)
+                waited = max(self.settle - min(_age(path) for path, _ in young), 0.0)
+                self.sleep(min(self.settle, waited))
+        for path, relative in young:
+            if arrival := self._take(path, relative, False, None):
+                copies.append(arrival.archived)
+                yield arrival
+        if copies:
+            make_durable(copies, folders={self._archive.root, *(copy.parent for copy in copies)})
         self.intake.arrivals.sort(key=lambda a: a.relative)
 
-    def _ready(self, young: list[tuple[Path, str]]) -> Iterator[tuple[Path, str]]:
-        """The files ready now, in order; the others noted as left, or put in ``young``."""
-        for path, relative in self._files:
-            if self._is_ready(path, relative, young):
-                yield path, relative
+    def _take(
+        self, path: str, relative: str, link: bool, young: list[tuple[str, str]] | None
+    ) -> Arrival | None:
+        """Archive one file if it is ready, else note why it is left; a file still young is
+        put in ``young`` (when None: it is left as still being written)."""
+        taken = self._archived(path, relative, link, young)
+        if isinstance(taken, Left):
+            self.intake.left.append(taken)
+            return None
+        if taken is not None:
+            self.intake.arrivals.append(taken)
+        return taken
 
-    def _is_ready(self, path: Path, relative: str, young: list[tuple[Path, str]]) -> bool:
+    def _archived(
+        self, path: str, relative: str, link: bool, young: list[tuple[str, str]] | None
+    ) -> Arrival | Left | None:
+        if ignored := _ignored(relative, link):
+            return Left(relative, ignored)
+        if self._owned(relative):
+            return Left(relative, OPEN_IN_EDITOR, retry=True)
         try:
-            if ignored := _ignored(path, relative):
-                self.intake.left.append(Left(relative, ignored))
-            elif held := _held(path, self._present):
-                self.intake.left.append(Left(relative, held, retry=True))
-            elif _age(path) < self.settle and not _complete_zip(path):
-                young.append((path, relative))
-            else:
-                return True
+            with open(path, "rb") as handle:
+                if _locked(handle):
+                    return Left(relative, HELD, retry=True)
+                if _is_young(handle, self.settle):
+                    if young is None:
+                        return Left(relative, STILL_WRITTEN, retry=True)
+                    young.append((path, relative))
+                    return None
+                return self._archive.take(handle, path, relative, sync=False)
         except FileNotFoundError:  # taken out of the inbox while we looked
-            pass
-        return False
+            return None
+        except PermissionError:
+            return Left(relative, HELD, retry=True)
+        except FileChanged:
+            return Left(relative, STILL_WRITTEN, retry=True)
+
+    def _owned(self, relative: str) -> bool:
+        """An owner file beside it: Excel, WPS or LibreOffice has it open."""
+        folder, slash, name = relative.rpartition("/")
+        owners = (f"~${name}", f"~${name[2:]}", f".~lock.{name}#")
+        return any(f"{folder}{slash}{owner}" in self._present for owner in owners)
 
 
-def _ignored(path: Path, relative: str) -> str:
-    if path.name.startswith(("~$", ".~lock.")):
+def _ignored(relative: str, link: bool) -> str:
+    if relative.rpartition("/")[2].startswith(("~$", ".~lock.")):
         return "Excel 或 WPS/LibreOffice 打开文件时生成的锁定文件，已跳过"
     if any(part.startswith(".") for part in relative.split("/")):
         return "隐藏文件或临时文件，已跳过"
-    if path.is_symlink():
+    if link:
         return "是快捷方式（符号链接）而不是文件本身，已跳过：请放入文件本身"
     return ""
 
 
-def _held(path: Path, present: set[Path]) -> str:
-    """Why ``path`` is in use, or ""; ``present`` are the inbox's files (owner files among them)."""
-    owners = (f"~${path.name}", f"~${path.name[2:]}", f".~lock.{path.name}#")
-    if any(path.parent / owner in present for owner in owners):
-        return "正在被 Excel、WPS 或 LibreOffice 打开，留待关闭后处理"
+def _locked(handle: BinaryIO) -> bool:
+    """Another program holds a lock on the file (BSD and POSIX locks do not see each other)."""
     try:
-        with path.open("rb") as handle:
-            for lock in (fcntl.flock, fcntl.lockf):  # BSD and POSIX locks do not see each other
-                lock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-                lock(handle, fcntl.LOCK_UN)
+        for lock in (fcntl.flock, fcntl.lockf):
+            lock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            lock(handle, fcntl.LOCK_UN)
     except (BlockingIOError, PermissionError):
-        return "正被其他程序占用或没有读取权限，留待下次处理"
-    except FileNotFoundError:
-        raise
+        return True
     except OSError:  # a file system without locks (some shares): nobody can hold it there
-        return ""
-    return ""
-
-
-def _age(path: Path) -> float:
-    return time.time() - path.stat().st_mtime
-
-
-def _complete_zip(path: Path) -> bool:
-    """A zip whose central directory is whole: its last bytes are written (copies write in order)."""
-    with path.open("rb") as handle:
-        if handle.read(4) != ZIP_MAGIC:
-            return False
-    try:
-        zipfile.ZipFile(path).close()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         return False
-    return True
+    return False
 
 
-def _archive_all(
-    files: Iterable[tuple[Path, str]], archive: Path, intake: Intake
-) -> Iterator[Arrival]:
-    """Archive (path, relative) files one after another, in order, yielding each arrival; then
-    make the copies durable: their bytes, names and new folders (`archive_file` with sync=False).
-
-    One copy at a time: the copies are not synced one by one, so none waits on the disk, and
-    threads copying at once contend for the interpreter (measured at 10,000 files: four threads
-    took three times the CPU of one, taken from the readers).
-    """
-    copies: list[Path] = []
-    for path, relative in files:
-        arrival = _archive(path, relative, archive)
-        if isinstance(arrival, Arrival):
-            intake.arrivals.append(arrival)
-            copies.append(arrival.archived)
-            yield arrival
-        elif arrival == STILL_WRITTEN:
-            intake.left.append(Left(relative, STILL_WRITTEN, retry=True))
-    if copies:
-        make_durable(copies, folders={archive, *(copy.parent for copy in copies)})
+def _age(path: str) -> float:
+    return time.time() - os.stat(path).st_mtime
 
 
-def _archive(path: Path, relative: str, archive: Path) -> Arrival | str:
-    """The file's arrival, STILL_WRITTEN if it changed while copied, "" if it left the inbox."""
-    try:
-        return archive_file(path, relative, archive, sync=False)
-    except FileChanged:
-        return STILL_WRITTEN
-    except FileNotFoundError:  # taken out of the inbox while we looked
-        return ""
+def _is_young(handle: BinaryIO, settle: float) -> bool:
+    """Modified less than ``settle`` seconds ago, and not a zip whose central directory is
+    whole (its last bytes are written: copies write in order)."""
+    if time.time() - os.fstat(handle.fileno()).st_mtime >= settle:
+        return False
+    young = handle.read(4) != ZIP_MAGIC
+    if not young:
+        try:
+            zipfile.ZipFile(handle).close()  # a handle passed in is left open
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            young = True
+    handle.seek(0)
+    return young
 
 
 def file_away(
@@ -286,7 +294,9 @@ def _plan(
             continue
         outcome = fates.get(drop.sha256)
         returned = outcome is not None and outcome.status is Status.RETURNED
-        target = _free(workspace, f"{INBOX}/{RETURNED if returned else PROCESSED}/{drop.path}", taken)
+        target = _free(
+            workspace, f"{INBOX}/{RETURNED if returned else PROCESSED}/{drop.path}", taken
+        )
         taken.add(target)
         plans[drop.id] = target
     return plans

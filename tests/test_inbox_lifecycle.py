@@ -9,6 +9,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 from click.testing import CliRunner
@@ -17,9 +18,10 @@ from snapshots import files_under
 
 from pipeline.cli import main
 from pipeline.demo.fill import fill_ledger
-from pipeline.inbox import take
+from pipeline.inbox import candidates, take
 from pipeline.ingest import receive
 from pipeline.ledger import Ledger, workspace_lock
+from pipeline.ledger import archive as archive_module
 from pipeline.rules.model import Period
 from pipeline.runner import RunOptions, run
 
@@ -96,6 +98,60 @@ def test_a_file_still_being_copied_is_left_and_taken_once_complete(
     done = take(inbox, archive, settle=5.0, sleep=waits.append)
     assert waits == [] and [a.relative for a in done.arrivals] == ["张明.xlsx"]
     assert done.arrivals[0].archived.read_bytes() == workbook_bytes
+
+
+def test_links_hidden_files_and_the_filed_away_folders_are_not_taken(
+    tmp_path: Path, workbook_bytes: bytes
+) -> None:
+    inbox, archive, outside = tmp_path / "inbox", tmp_path / "archive", tmp_path / "outside"
+    for folder in (inbox / "县" / ".隐藏", inbox / "县" / "已处理", inbox / "已处理", outside):
+        folder.mkdir(parents=True)
+    for path in (
+        inbox / "县" / "张明.xlsx", inbox / "县" / "已处理" / "李华.xlsx",  # a cadre's own folder
+        inbox / "县" / ".隐藏" / "王芳.xlsx", inbox / "已处理" / "赵强.xlsx", outside / "刘洋.xlsx",
+    ):  # fmt: skip
+        path.write_bytes(workbook_bytes)
+    (inbox / "快捷方式.xlsx").symlink_to(outside / "刘洋.xlsx")
+    (inbox / "外部文件夹").symlink_to(outside, target_is_directory=True)
+    old = time.time() - 3600
+    for path in inbox.rglob("*.xlsx"):
+        os.utime(path, (old, old), follow_symlinks=False)
+
+    assert [p.relative_to(inbox).as_posix() for p in candidates(inbox)] == [
+        "县/.隐藏/王芳.xlsx", "县/已处理/李华.xlsx", "县/张明.xlsx", "外部文件夹", "快捷方式.xlsx",
+    ]  # fmt: skip
+    taken = take(inbox, archive, settle=5.0)
+    assert [a.relative for a in taken.arrivals] == ["县/已处理/李华.xlsx", "县/张明.xlsx"]
+    left = notes(taken.left)
+    assert set(left) == {"县/.隐藏/王芳.xlsx", "外部文件夹", "快捷方式.xlsx"}
+    assert "隐藏" in left["县/.隐藏/王芳.xlsx"] and "快捷方式" in left["快捷方式.xlsx"]
+    assert "快捷方式" in left["外部文件夹"]
+    assert len(files_under(archive)) == 1  # the same content, archived once
+
+
+def test_a_file_changed_while_it_is_copied_is_left_for_a_later_run(
+    tmp_path: Path, workbook_bytes: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox, archive = tmp_path / "inbox", tmp_path / "archive"
+    inbox.mkdir()
+    source = inbox / "张明.xlsx"
+    source.write_bytes(workbook_bytes)
+    os.utime(source, (time.time() - 3600, time.time() - 3600))
+    copy = archive_module._copy_hashing
+
+    def written_meanwhile(reader: BinaryIO, target: str, sync: bool) -> str:
+        digest = copy(reader, target, sync)
+        with source.open("ab") as handle:  # the cadre saves again while we copy
+            handle.write(b"more")
+        return digest
+
+    monkeypatch.setattr(archive_module, "_copy_hashing", written_meanwhile)
+    taken = take(inbox, archive, settle=5.0)
+    assert taken.arrivals == [] and [(n.relative, n.retry) for n in taken.left] == [
+        ("张明.xlsx", True)
+    ]
+    assert "仍在写入" in str(taken.left[0])
+    assert files_under(archive) == []  # no half-made copy is left behind
 
 
 def test_a_truncated_file_that_stopped_changing_is_taken_to_be_returned(

@@ -6,10 +6,10 @@ turned away here with a reason the cadre can act on.
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import olefile
 
@@ -45,29 +45,29 @@ class Sniffed:
     problems: tuple[Problem, ...] = ()
 
 
-def sniff(path: Path, display: str, limits: Limits) -> Sniffed:
-    size = path.stat().st_size
+def sniff(data: bytes, display: str, limits: Limits) -> Sniffed:
+    """What the file whose bytes are ``data`` is, and whether a reader may open it."""
+    size = len(data)
     if size > limits.max_file_bytes:
         return _refuse(
             "file-too-large",
             display,
             f"{size / 1048576:.1f} MB，上限 {limits.max_file_bytes / 1048576:.0f} MB",
         )
-    with path.open("rb") as handle:
-        head = handle.read(HEAD_BYTES)
+    head = data[:HEAD_BYTES]
     if head.startswith(ZIP_MAGIC):
-        return _sniff_zip(path, display, limits)
+        return _sniff_zip(data, display, limits)
     if head.startswith(OLE_MAGIC):
-        return _sniff_ole(path, display)
+        return _sniff_ole(data, display)
     for pattern, name in OLD_FORMATS:
         if pattern.search(head):
             return _refuse("file-unreadable", display, name)
     return _refuse("file-not-workbook", display, "空文件" if size == 0 else "内容不是电子表格")
 
 
-def _sniff_zip(path: Path, display: str, limits: Limits) -> Sniffed:
+def _sniff_zip(data: bytes, display: str, limits: Limits) -> Sniffed:
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return _sniff_archive(archive, display, limits)
     except (
         zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError,
@@ -110,9 +110,9 @@ def _ods_is_encrypted(archive: zipfile.ZipFile, names: set[str]) -> bool:
     return b"encryption-data" in archive.read(name)
 
 
-def _sniff_ole(path: Path, display: str) -> Sniffed:
+def _sniff_ole(data: bytes, display: str) -> Sniffed:
     try:
-        with olefile.OleFileIO(str(path)) as ole:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
             streams = {"/".join(s).lower() for s in ole.listdir()}  # names ignore case
             encrypted = "encryptedpackage" in streams or _xls_is_encrypted(ole, streams)
     except (OSError, ValueError, IndexError, EOFError, TypeError) as exc:

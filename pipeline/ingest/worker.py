@@ -37,16 +37,16 @@ class WorkerLimits:
 
 def read_file(path: str, display: str, limits: Limits | None = None) -> FileRead:
     """Hash, sniff and read one file; every failure becomes a located problem."""
-    file = Path(path)
-    data = file.read_bytes()
-    stat = file.stat()
-    read = FileRead(display, path, hashlib.sha256(data).hexdigest(), len(data), stat.st_mtime)
-    sniffed = sniff(file, display, limits or Limits())
+    with open(path, "rb") as handle:  # read once: hashed and sniffed from memory
+        data = handle.read()
+        mtime = os.fstat(handle.fileno()).st_mtime
+    read = FileRead(display, path, hashlib.sha256(data).hexdigest(), len(data), mtime)
+    sniffed = sniff(data, display, limits or Limits())
     read.parsed.problems.extend(sniffed.problems)
     if not sniffed.kind:
         return read
     try:
-        parsed = read_workbook(file, display)
+        parsed = read_workbook(Path(path), display)
     except (KeyboardInterrupt, SystemExit):
         raise
     except (

@@ -9,10 +9,12 @@ import secrets
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from pipeline.durability import fsync_directory
 
 CHUNK = 1024 * 1024
+SHA256_DIGITS = 64
 PART_SUFFIX = ".part"
 _SAFE_SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,8}$")
 
@@ -33,44 +35,91 @@ class FileChanged(Exception):
 
 
 def archive_file(source: Path, relative: str, archive: Path, *, sync: bool = True) -> Arrival:
-    """Copy ``source`` into ``archive/ab/<sha256><ext>`` durably; a copy already there is kept.
-
-    The copy is hashed while it is written to a temporary name, fsynced, then renamed, and the
-    directory fsynced, so an archived file is always whole. With ``sync=False`` the caller
-    makes the copies durable (`pipeline.durability.make_durable`) before anything relies on
-    them. Raises FileChanged when the source changed during the copy. Paths are joined as text
-    inside: a run archives thousands of files, and `Path` objects cost more than the copying.
-    """
-    before = os.stat(source)
-    folder = os.fspath(archive)
-    if not os.path.isdir(folder):  # a stat, not a mkdir: the latter costs a tenth of a millisecond
-        os.makedirs(folder, exist_ok=True)
-    part = os.path.join(folder, f".{secrets.token_hex(8)}{PART_SUFFIX}")
-    try:
-        sha256 = _copy_hashing(source, part, sync)
-        after = os.stat(source)
-        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
-            raise FileChanged(relative)
-        target = archived_copy(archive, sha256)
-        if target is None:
-            target = _place(part, folder, sha256, source.suffix, sync)
-        else:  # this content was archived already
-            os.unlink(part)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(part)
-        raise
-    return Arrival(relative, sha256, before.st_size, before.st_mtime, target)
+    """Copy ``source`` into ``archive/ab/<sha256><ext>`` durably (`Archive.take`)."""
+    with open(source, "rb") as handle:
+        return Archive(archive).take(handle, os.fspath(source), relative, sync=sync)
 
 
 def archived_copy(archive: Path, sha256: str) -> Path | None:
     """The archived copy of this content, whatever extension it arrived with, if there is one."""
-    try:  # not a glob: a pattern per checksum is a regular expression compiled per file
-        with os.scandir(os.path.join(archive, sha256[:2])) as entries:
-            names = sorted(e.name for e in entries if e.name.startswith(sha256))
-    except FileNotFoundError:
-        return None
-    return archive / sha256[:2] / names[0] if names else None
+    return Archive(archive).copy_of(sha256)
+
+
+class Archive:
+    """The archive as one run sees it: the run lock keeps out every other writer, so each
+    folder's names are listed once a run (a listing a file grows with the archive: at a
+    province's scale, tens of microseconds a file, a whole year's folder of names each time)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._folder = os.fspath(root)
+        self._names: dict[str, dict[str, str]] = {}  # "ab" -> checksum -> the name it is kept as
+        self._made = False
+
+    def copy_of(self, sha256: str) -> Path | None:
+        """The archived copy of this content, whatever extension it arrived with, if any."""
+        name = self._names_in(sha256[:2]).get(sha256)
+        return None if name is None else self.root / sha256[:2] / name
+
+    def take(self, handle: BinaryIO, source: str, relative: str, *, sync: bool = True) -> Arrival:
+        """Copy the file open as ``handle`` (read from its start; ``source``, its path) into
+        ``<sha256[:2]>/<sha256><ext>``; a copy already there is kept.
+
+        The copy is hashed while it is written to a temporary name, fsynced, then renamed, and
+        the folder fsynced, so an archived file is always whole. With ``sync=False`` the caller
+        makes the copies durable (`pipeline.durability.make_durable`) before anything relies on
+        them. Raises FileChanged when the file at ``source`` changed during the copy. Paths are
+        joined as text: a run archives thousands of files, and `Path` objects cost more than
+        the copying.
+        """
+        before = os.fstat(handle.fileno())
+        if not self._made:  # a stat, not a mkdir: the latter costs a tenth of a millisecond
+            if not os.path.isdir(self._folder):
+                os.makedirs(self._folder, exist_ok=True)
+            self._made = True
+        part = os.path.join(self._folder, f".{secrets.token_hex(8)}{PART_SUFFIX}")
+        try:
+            sha256 = _copy_hashing(handle, part, sync)
+            after = os.stat(source)
+            if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+                raise FileChanged(relative)
+            target = self.copy_of(sha256)
+            if target is None:
+                target = self._place(part, sha256, os.path.splitext(source)[1], sync)
+            else:  # this content was archived already
+                os.unlink(part)
+        except BaseException:
+            with suppress(FileNotFoundError):
+                os.unlink(part)
+            raise
+        return Arrival(relative, sha256, before.st_size, before.st_mtime, target)
+
+    def _names_in(self, prefix: str) -> dict[str, str]:
+        names = self._names.get(prefix)
+        if names is None:
+            names = self._names[prefix] = {}
+            with (
+                suppress(FileNotFoundError),
+                os.scandir(os.path.join(self._folder, prefix)) as entries,
+            ):
+                for name in sorted(entry.name for entry in entries):
+                    names.setdefault(name[:SHA256_DIGITS], name)
+        return names
+
+    def _place(self, part: str, sha256: str, suffix: str, sync: bool) -> Path:
+        names = self._names_in(sha256[:2])
+        folder = os.path.join(self._folder, sha256[:2])
+        created = not names and not os.path.isdir(folder)
+        if created:
+            os.makedirs(folder, exist_ok=True)
+        name = f"{sha256}{suffix.lower() if _SAFE_SUFFIX.match(suffix) else ''}"
+        os.replace(part, os.path.join(folder, name))
+        names[sha256] = name
+        if sync:
+            fsync_directory(folder)
+            if created:
+                fsync_directory(self._folder)
+        return self.root / sha256[:2] / name
 
 
 def discard_parts(archive: Path) -> None:
@@ -79,9 +128,9 @@ def discard_parts(archive: Path) -> None:
         part.unlink(missing_ok=True)
 
 
-def _copy_hashing(source: Path, target: str, sync: bool) -> str:
+def _copy_hashing(reader: BinaryIO, target: str, sync: bool) -> str:
     digest = hashlib.sha256()
-    with open(source, "rb") as reader, open(target, "xb") as writer:
+    with open(target, "xb") as writer:
         while chunk := reader.read(CHUNK):
             digest.update(chunk)
             writer.write(chunk)
@@ -89,17 +138,3 @@ def _copy_hashing(source: Path, target: str, sync: bool) -> str:
         if sync:
             os.fsync(writer.fileno())
     return digest.hexdigest()
-
-
-def _place(part: str, archive: str, sha256: str, suffix: str, sync: bool) -> Path:
-    folder = os.path.join(archive, sha256[:2])
-    created = not os.path.isdir(folder)
-    if created:
-        os.makedirs(folder, exist_ok=True)
-    target = os.path.join(folder, f"{sha256}{suffix.lower() if _SAFE_SUFFIX.match(suffix) else ''}")
-    os.replace(part, target)
-    if sync:
-        fsync_directory(folder)
-        if created:
-            fsync_directory(archive)
-    return Path(target)
