@@ -10,20 +10,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection
-from pathlib import Path
 
 FEW = 32  # paths: up to this many are flushed one by one
 StrPath = str | os.PathLike[str]
 
 
-def make_durable(files: Collection[Path], folders: Collection[Path] = ()) -> None:
+def make_durable(files: Collection[StrPath], folders: Collection[StrPath] = ()) -> None:
     """Flush the bytes of ``files`` and the entries of ``folders`` (renames, new entries)."""
     if len(files) + len(folders) > FEW:
         os.sync()
         return
     for path in files:
         fsync_file(path)
-    for folder in sorted(folders):
+    for folder in sorted(folders, key=os.fspath):
         fsync_directory(folder)
 
 

@@ -249,44 +249,48 @@ def file_away(
     open, or changed since) waits for a later run.
     """
     workspace, taken = ledger.workspace, {a.relative: a.sha256 for a in arrivals}
-    inbox = workspace / INBOX
+    root = os.fspath(workspace)  # paths as text: `Path` objects cost more than the moves
+    inbox = os.path.join(root, INBOX)
     drops = [
         d for d in ledger.open_drops()
-        if taken.get(d.path) == d.sha256 or not os.path.exists(inbox / d.path)
+        if taken.get(d.path) == d.sha256 or not os.path.exists(os.path.join(inbox, d.path))
     ]  # fmt: skip
-    sources = {d.id: inbox / d.path if taken.get(d.path) == d.sha256 else None for d in drops}
-    plans = _plan(workspace, drops, sources, fates)
+    sources = {
+        d.id: os.path.join(inbox, d.path) if taken.get(d.path) == d.sha256 else None for d in drops
+    }
+    plans = _plan(root, drops, sources, fates)
     ledger.plan_moves({d.id: plans[d.id] for d in drops if d.moved_to != plans[d.id]})
     moved: dict[int, str | None] = {}
     receipts: dict[Path, FileOutcome] = {}
-    folders: set[Path] = set()  # made (or found) already: one mkdir a folder, not one a file
+    folders: set[str] = set()  # made (or found) already: one mkdir a folder, not one a file
     for n, drop in enumerate(drops, start=1):
-        target = workspace / plans[drop.id]
+        target = os.path.join(root, plans[drop.id])
         moved[drop.id] = _move(sources[drop.id], target, plans[drop.id], folders)
         outcome = fates.get(drop.sha256)
         if moved[drop.id] and outcome is not None and outcome.status is Status.RETURNED:
-            receipts[target.with_name(f"{target.stem}{RECEIPT_SUFFIX}")] = outcome
+            stem = os.path.splitext(target)[0]
+            receipts[Path(f"{stem}{RECEIPT_SUFFIX}")] = outcome
         checkpoint(f"moved-{n}")
     if drops:  # every move and receipt durable before the ledger says it is done
         write_receipts_at(receipts)  # a killed run's moves get theirs when they are confirmed
-        targets = [workspace / path for path in moved.values() if path is not None]
-        left = {source.parent for source in sources.values() if source is not None}
-        holding = {target.parent for target in targets}
-        made = {folder for parent in holding for folder in parent.relative_to(workspace).parents}
-        make_durable(targets, folders=left | holding | {workspace / folder for folder in made})
+        targets = [os.path.join(root, path) for path in moved.values() if path is not None]
+        left = {os.path.dirname(source) for source in sources.values() if source is not None}
+        holding = {os.path.dirname(target) for target in targets}
+        made = {str(f) for parent in holding for f in Path(parent).relative_to(root).parents}
+        make_durable(targets, folders=left | holding | {os.path.join(root, f) for f in made})
     ledger.confirm_moves(moved)
     return moved
 
 
 def _plan(
-    workspace: Path, drops: list[Drop], sources: Mapping[int, Path | None],
+    root: str, drops: list[Drop], sources: Mapping[int, str | None],
     fates: Mapping[str, FileOutcome],
 ) -> dict[int, str]:  # fmt: skip
     """Each drop's destination: the one planned before, unless another file has taken it."""
     plans = {
         d.id: d.moved_to
         for d in drops
-        if d.moved_to and not _occupied(sources[d.id], workspace / d.moved_to)
+        if d.moved_to and not _occupied(sources[d.id], os.path.join(root, d.moved_to))
     }
     taken = set(plans.values())
     for drop in drops:
@@ -294,48 +298,49 @@ def _plan(
             continue
         outcome = fates.get(drop.sha256)
         returned = outcome is not None and outcome.status is Status.RETURNED
-        target = _free(
-            workspace, f"{INBOX}/{RETURNED if returned else PROCESSED}/{drop.path}", taken
-        )
+        target = _free(root, f"{INBOX}/{RETURNED if returned else PROCESSED}/{drop.path}", taken)
         taken.add(target)
         plans[drop.id] = target
     return plans
 
 
-def _occupied(source: Path | None, target: Path) -> bool:
+def _occupied(source: str | None, target: str) -> bool:
     """The target holds another file than the one to move there."""
-    return source is not None and target.exists() and not os.path.samefile(source, target)
+    return source is not None and os.path.exists(target) and not os.path.samefile(source, target)
 
 
-def _free(workspace: Path, target: str, taken: set[str]) -> str:
-    """``target`` (relative to ``workspace``), or 张明（2）.xlsx, 张明（3）.xlsx … beside it:
-    never an existing name (a link that leads nowhere included). Paths as text: ten thousand
-    `Path` objects hashed and joined cost a third of a second."""
+def _free(root: str, target: str, taken: set[str]) -> str:
+    """``target`` (relative to ``root``), or 张明（2）.xlsx, 张明（3）.xlsx … beside it: never
+    an existing name (a link that leads nowhere included)."""
     candidate, n = target, 1
     stem, suffix = os.path.splitext(target)
-    while candidate in taken or os.path.lexists(os.path.join(workspace, candidate)):
+    while candidate in taken or os.path.lexists(os.path.join(root, candidate)):
         n += 1
         candidate = f"{stem}（{n}）{suffix}"
     return candidate
 
 
-def _move(source: Path | None, target: Path, relative: str, folders: set[Path]) -> str | None:
+def _move(source: str | None, target: str, relative: str, folders: set[str]) -> str | None:
     """Move to ``target`` (``relative`` to the workspace) without ever overwriting: link then
     unlink (rename where links are not supported). ``folders`` are the targets' folders made.
 
     Without a source (moved by a killed run, or taken away), the target tells what happened.
     """
-    if source is None or not os.path.exists(source):
+    if source is None:
         return relative if os.path.exists(target) else None
-    if target.parent not in folders:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        folders.add(target.parent)
+    folder = os.path.dirname(target)
+    if folder not in folders:
+        os.makedirs(folder, exist_ok=True)
+        folders.add(folder)
     try:
         os.link(source, target, follow_symlinks=False)
+    except FileNotFoundError:  # no source: moved by a killed run, or taken away
+        return relative if os.path.exists(target) else None
     except FileExistsError:  # a killed run linked it already, or another program put a file there
         if not (os.path.exists(target) and os.path.samefile(source, target)):
             raise FileExistsError(target) from None
     except OSError:  # a file system without hard links (FAT, some shares)
         os.rename(source, target)
-    source.unlink(missing_ok=True)
+    with suppress(FileNotFoundError):
+        os.unlink(source)
     return relative

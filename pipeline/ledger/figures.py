@@ -50,10 +50,19 @@ def load_figures(db: sqlite3.Connection, context: str, number: Mapping[str, int]
         query = "SELECT data FROM figures WHERE context = ? AND part = ? ORDER BY id"
         blobs = [blob for (blob,) in db.execute(query, (context, part))]
         frames = [segment.decode(blob, number) for blob in blobs]
-        parts[part] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-            {segment.FILE: np.array([], dtype=np.int64), segment.ROW: np.array([], dtype=np.int64)}
+        parts[part] = (
+            pd.concat(frames, ignore_index=True)
+            if frames
+            else pd.DataFrame(
+                {
+                    segment.FILE: np.array([], dtype=np.int64),
+                    segment.ROW: np.array([], dtype=np.int64),
+                }
+            )
         )
-    measures, digests = (parts[p].set_index(segment.FILE).drop(columns=segment.ROW) for p in PARTS[:2])
+    measures, digests = (
+        parts[p].set_index(segment.FILE).drop(columns=segment.ROW) for p in PARTS[:2]
+    )
     return conform(measures, digests, parts["breaches"])
 
 
