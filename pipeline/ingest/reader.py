@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import cast
 
@@ -159,10 +160,27 @@ def header_key(value: Cell) -> str:
     return "".join(ch for ch in text if not ch.isspace() and ch != "*")
 
 
+@cache
+def _wanted(spec: Sheet) -> dict[str, str]:
+    """The spec's fields by `header_key`: what a cell must read to be a field's header."""
+    return {header_key(f.name): f.name for f in spec.fields}
+
+
+def _field_of(wanted: dict[str, str], value: Cell) -> str | None:
+    """The field whose header (or label) ``value`` is, if any."""
+    return wanted.get(_text_key(value) if type(value) is str else header_key(value))
+
+
+@lru_cache(maxsize=4096)
+def _text_key(text: str) -> str:
+    """`header_key` of a text cell: the same headers and labels come back in every file."""
+    return header_key(text)
+
+
 def _read_table(
     spec: Sheet, grid: list[list[Cell]], parsed: ParsedFile, display: str
 ) -> RawSheet | None:
-    wanted = {header_key(f.name): f.name for f in spec.fields}
+    wanted = _wanted(spec)
     header_row, columns = _find_header(grid, wanted)
     missing = [f.name for f in spec.fields if f.name not in columns and not f.optional_column]
     for name in missing:
@@ -199,7 +217,7 @@ def _find_header(grid: list[list[Cell]], wanted: dict[str, str]) -> tuple[int, d
     for r, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
         found: dict[str, int] = {}
         for c, value in enumerate(row):
-            name = wanted.get(header_key(value))
+            name = _field_of(wanted, value)
             if name is not None and name not in found:
                 found[name] = c
         if len(found) > len(best[1]):
@@ -213,12 +231,12 @@ def _read_key_values(
     spec: Sheet, grid: list[list[Cell]], parsed: ParsedFile, display: str
 ) -> RawSheet:
     """Labels anywhere in the first columns; each value is the first cell right of its label."""
-    wanted = {header_key(f.name): f.name for f in spec.fields}
+    wanted = _wanted(spec)
     anchors: dict[str, str] = {}
     values: dict[str, Cell] = {}
     for r, row in enumerate(grid):
         for c, label in enumerate(row[:3]):
-            name = wanted.get(header_key(label))
+            name = _field_of(wanted, label)
             if name is not None and name not in anchors:
                 anchors[name] = f"{column_letter(c + 1)}{r + 1}"
                 values[name] = _at(grid, r, c + 1)
