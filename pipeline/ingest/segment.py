@@ -90,22 +90,41 @@ def stack(sources: Sequence[Stored], number: dict[str, int], fields: Sequence[st
     """One sheet kind's rows from every segment, in file order, each file's rows in sheet order.
 
     A field the contract gained after a segment was written is blank in that segment's files.
-    A segment holding none of the files in ``number`` is passed over on its keys alone.
+    A segment holding none of the files in ``number`` is passed over on its keys alone. The
+    segments' columns are joined as arrays, and made a frame once (a rerun stacks dozens).
     """
-    parts = []
+    files, rows = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
+    columns: dict[str, list[np.ndarray]] = {name: [np.empty(0, dtype=object)] for name in fields}
     for source in sources:
         held = source.keys()
         if number.keys().isdisjoint(held):
             continue
         arrays = _unpack(source.data())
-        files, keep = _numbered(arrays, held, number)
-        if keep.any():
-            parts.append(_conform(_frame(arrays, files, keep), fields))
-    if not parts:
-        parts = [_conform(pd.DataFrame({FILE: [], ROW: []}, dtype=np.int64), fields)]
-    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    order = np.argsort(frame[FILE].to_numpy(), kind="stable")
-    return frame.iloc[order].reset_index(drop=True)
+        numbered, keep = _numbered(arrays, held, number)
+        if not keep.any():
+            continue
+        chosen = None if keep.all() else keep  # decode only the kept rows' values
+        files.append(numbered[keep])
+        rows.append(arrays["rows"][keep])
+        stored = {name: n for n, name in enumerate(_texts(arrays["fields"]))}
+        for name in fields:
+            n = stored.get(name)
+            columns[name].append(
+                _decode_column(arrays, f"{n}.", chosen)
+                if n is not None
+                else np.full(len(files[-1]), None, dtype=object)
+            )
+    every = np.concatenate(files)
+    order = None if (every[1:] >= every[:-1]).all() else np.argsort(every, kind="stable")
+
+    def ordered(parts: list[np.ndarray]) -> np.ndarray:
+        joined = np.concatenate(parts)
+        return joined if order is None else joined[order]
+
+    frame: dict[str, object] = {FILE: ordered(files), ROW: ordered(rows)}
+    for name in fields:  # object Series: pandas would infer str and NaN
+        frame[name] = pd.Series(ordered(columns[name]), dtype=object)
+    return pd.DataFrame(frame)
 
 
 def keys(read: Callable[[int, int], bytes]) -> list[str]:
@@ -136,13 +155,6 @@ def _frame(arrays: dict[str, np.ndarray], files: np.ndarray, keep: np.ndarray) -
         values = _decode_column(arrays, f"{n}.", chosen) if keep.any() else np.array([], object)
         columns[name] = pd.Series(values, dtype=object)
     return pd.DataFrame(columns)
-
-
-def _conform(part: pd.DataFrame, fields: Sequence[str]) -> pd.DataFrame:
-    for name in fields:
-        if name not in part:
-            part[name] = pd.Series([None] * len(part), index=part.index, dtype=object)
-    return part[[FILE, ROW, *fields]]
 
 
 def _encode_column(values: pd.Series, kinds: np.ndarray | None = None) -> dict[str, np.ndarray]:
