@@ -15,7 +15,7 @@ import pandas as pd
 
 from pipeline.forms.spec import TEMPLATES, Sheet
 from pipeline.ingest import segment
-from pipeline.ingest.normalise import normalise_column
+from pipeline.ingest.normalise import normalise_typed
 from pipeline.ingest.reader import ParsedFile, RawSheet
 from pipeline.problems import Location, Problem
 
@@ -136,8 +136,8 @@ def typed_frame(spec: Sheet, held: list[tuple[int, RawSheet]]) -> pd.DataFrame:
     filled = np.full(len(files), spec.key_value)  # a key-value sheet keeps its one row
     for k, f in enumerate(spec.fields):
         cells = np.concatenate([raw.columns[k] for _, raw in held])
-        columns[f.name] = normalise_column(pd.Series(cells, dtype=object), f).to_numpy()
-        kinds = columns[segment.kind_column(f.name)] = segment.kinds_of(columns[f.name])
+        columns[f.name], kinds = normalise_typed(cells, f)
+        columns[segment.kind_column(f.name)] = kinds
         filled |= kinds != segment.NONE  # NaT is a value typed in
     if not filled.all():
         columns = {name: values[filled] for name, values in columns.items()}

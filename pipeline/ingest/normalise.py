@@ -57,17 +57,26 @@ BOOLEAN = TypeTest((bool, np.bool_))
 
 def normalise_column(values: pd.Series, spec: Field) -> pd.Series:
     """The typed column for one field: Timestamps, floats or clean text; unreadable text kept."""
-    array = values.to_numpy(dtype=object)
+    typed, _ = normalise_typed(values.to_numpy(dtype=object), spec)
+    return pd.Series(typed, index=values.index, dtype=object, name=values.name)
+
+
+def normalise_typed(array: np.ndarray, spec: Field) -> tuple[np.ndarray, np.ndarray]:
+    """`normalise_column` of an object array, with each typed value's kind
+    (`segment.kinds_of`): a text column's are those of its distinct values, spread."""
     if spec.kind is Kind.DATE:
         out = _per_distinct(array, _dates)
     elif spec.kind in (Kind.INTEGER, Kind.NUMBER, Kind.YEAR):
         pattern = NUMBER_PATTERN if spec.kind is not Kind.YEAR else YEAR_PATTERN
         out = _per_distinct(array, lambda distinct: _numbers(distinct, pattern))
-    elif spec.kind is Kind.CHOICE or spec.compact:
-        out = _texts(array, _compact)
     else:
-        out = _texts(array, _clean)
-    return pd.Series(out, index=values.index, dtype=object, name=values.name)
+        convert = _compact if spec.kind is Kind.CHOICE or spec.compact else _clean
+        if _all_text(array):
+            codes, distinct = pd.factorize(array)
+            table = _table([convert(text) for text in distinct])
+            return table[codes], segment.kinds_of(table)[codes]
+        out = _texts(array, convert)
+    return out, segment.kinds_of(out)
 
 
 def _per_distinct(array: np.ndarray, convert: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
@@ -110,9 +119,14 @@ def _strings(array: np.ndarray) -> np.ndarray:
 def _spread(codes: np.ndarray, converted: Sequence[object] | np.ndarray) -> np.ndarray:
     """Each row's converted distinct value, by its `pd.factorize` code; a blank (None, NaN:
     code -1) is None."""
-    table = np.empty(len(converted) + 1, dtype=object)  # the last entry, None, for code -1
+    return _table(converted)[codes]
+
+
+def _table(converted: Sequence[object] | np.ndarray) -> np.ndarray:
+    """The converted distinct values, and None last: what a `pd.factorize` code of -1 takes."""
+    table = np.empty(len(converted) + 1, dtype=object)
     table[:-1] = converted
-    return table[codes]
+    return table
 
 
 def _by_distinct(texts: np.ndarray, convert: Callable[[str], object]) -> np.ndarray:
@@ -121,8 +135,13 @@ def _by_distinct(texts: np.ndarray, convert: Callable[[str], object]) -> np.ndar
     return _spread(codes, [convert(text) for text in distinct])
 
 
+def _all_text(array: np.ndarray) -> bool:
+    """Text and blanks only."""
+    return pd.api.types.infer_dtype(array, skipna=True) in ("string", "empty")
+
+
 def _texts(array: np.ndarray, convert: Callable[[str], object]) -> np.ndarray:
-    if pd.api.types.infer_dtype(array, skipna=True) in ("string", "empty"):  # text and blanks
+    if _all_text(array):
         return _by_distinct(array, convert)
     out = np.full(len(array), None, dtype=object)
     strings = _strings(array)
