@@ -21,8 +21,11 @@ def main() -> None:
         from pipeline import processes
 
         processes.start()
-    from pipeline.cli import main as command_line
-
+    gc.disable()  # the imports make objects by the hundred thousand, none of them garbage
+    try:
+        from pipeline.cli import main as command_line
+    finally:
+        gc.enable()
     try:
         command_line(prog_name="lianxi")
     finally:

@@ -17,9 +17,10 @@ import os
 import sys
 from multiprocessing.context import BaseContext
 
-# What readers import before their first file (the checks import pandera). A first task done
-# in the server as well was measured slower: the server serves only once it has preloaded.
-PRELOAD = ["pipeline.ingest.worker", "pipeline.checking", "pipeline.validate", "pipeline.compute"]
+# What readers import before their first file (the checks import pandera: `pipeline.preload`).
+# A first task done in the server as well was measured slower: the server serves only once it
+# has preloaded.
+PRELOAD = ["pipeline.preload"]
 
 
 SERVED = "forkserver" in multiprocessing.get_all_start_methods()  # Linux, macOS; not Windows
