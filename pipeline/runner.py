@@ -22,6 +22,7 @@ from pipeline.compute import (
     measure,
     unit_sheets,
 )
+from pipeline.forms.spec import LEDGER, ROSTER
 from pipeline.inbox import FOLDERS, Left, Taking, file_away, inbox_dir
 from pipeline.ingest import Batch, ingest, receive
 from pipeline.ingest.executors import executor_for
@@ -46,6 +47,7 @@ from pipeline.write.annotate import Source
 from pipeline.write.files import discard_temporaries
 
 Settled = tuple[Batch, list[FileOutcome], pd.DataFrame | None, list[int]]
+AHEAD_SHEETS = (LEDGER.sheets[0].name, ROSTER.sheets[0].name)  # 基本信息, 干部名册: every file's
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,9 @@ def run(
     inbox = inbox_dir(options.workspace)
     reader = executor_for(options.executor, workers=options.workers, scheduler=options.scheduler)
     with workspace_lock(options.workspace, wait=options.wait), Ledger(options.workspace) as ledger:
+        # the old files' rows that reconciling needs, and their figures, while readers work
+        context = figures_context(rule_set, options.run_period, options.run_year, options.as_of)
+        ledger.decode_ahead(AHEAD_SHEETS, context)
         discard_parts(ledger.archive)
         for filed in FOLDERS:  # receipts beside returned files, half-written by a killed run
             discard_temporaries(inbox / filed)

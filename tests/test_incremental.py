@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -26,11 +27,16 @@ from openpyxl import load_workbook
 from test_rules_workbooks import guangdong_2019_inbox
 
 import pipeline.runner
+from pipeline.compute import figures_context
+from pipeline.compute.figures import Figures
 from pipeline.demo.fill import fill_ledger
 from pipeline.ingest import segment
+from pipeline.ledger.batch import decode_ahead, load_batch
+from pipeline.ledger.figures import load_figures
 from pipeline.problems import Location, Problem
+from pipeline.rules.loader import load_rules
 from pipeline.rules.model import Period
-from pipeline.runner import RunOptions, RunResult, rebuild, run
+from pipeline.runner import AHEAD_SHEETS, RunOptions, RunResult, rebuild, run
 from pipeline.write.annotate import Job, Source, annotate_all
 
 YEAR, UNIT = 2026, "渭滨区团委"
@@ -217,6 +223,35 @@ def test_other_rules_or_dates_measure_every_file_again(
     rebuild(replace(options(other, date(YEAR, 12, 1)), rules="guangdong-2016"))
     rebuild(replace(options(other, date(YEAR, 12, 1)), rules="guangdong-2016"))
     assert measured == [[], ["张明", "王芳"], ["张明", "王芳"], []]
+
+
+def test_what_a_run_decodes_ahead_is_what_it_decodes_when_asked(
+    two_runs: tuple[Path, RunResult, dict[str, float]],
+) -> None:
+    workspace = two_runs[0]
+    run_options = options(workspace)
+    rule_set = load_rules(run_options.rules, workspace / "rules")
+    context = figures_context(rule_set, Period.YEAR_END, YEAR, AS_OF)
+    ledger_file = workspace / "state" / "lianxi.db"
+    ahead = decode_ahead(ledger_file, AHEAD_SHEETS, context)
+    assert ahead.segments and ahead.figures  # decoded ahead indeed: the comparison means something
+    with closing(sqlite3.connect(ledger_file)) as db:
+        plain = load_batch(db, workspace / "state")
+        early = load_batch(db, workspace / "state", decoded=ahead.segments)
+        for sheet in AHEAD_SHEETS:
+            pd.testing.assert_frame_equal(early.sheets[sheet], plain.sheets[sheet])
+        some = {str(sha): n for n, sha in enumerate(plain.files["sha256"]) if n != 1}
+        kept, reused = (
+            load_figures(db, context, some),
+            load_figures(db, context, some, ahead.figures),
+        )
+    assert len(reused.files) == len(kept.files) > 0
+    for mine, theirs in zip(_parts(reused), _parts(kept), strict=True):
+        pd.testing.assert_frame_equal(mine, theirs)
+
+
+def _parts(figures: Figures) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    return figures.measures, figures.digests, figures.breaches
 
 
 def test_the_figures_context_is_the_same_in_every_process() -> None:

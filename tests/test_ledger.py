@@ -31,7 +31,7 @@ from pipeline.errors import PipelineError
 from pipeline.ingest import Batch, assemble, receive, segment
 from pipeline.ledger import Ledger
 from pipeline.ledger.archive import archive_file
-from pipeline.ledger.batch import StoredSegment
+from pipeline.ledger.batch import StoredSegment, decode_ahead
 from pipeline.ledger.store import MIGRATIONS, PAGE_SIZE, Store
 from pipeline.resources import templates_dir
 from pipeline.rules.model import Period
@@ -85,7 +85,9 @@ def test_a_new_ledger_has_large_pages_and_an_older_one_keeps_its_own(tmp_path: P
         assert {"files", "segments", "earlier"} <= tables(store.db)
 
 
-def test_committed_rows_are_copied_from_the_log_beside_the_run_and_on_closing(tmp_path: Path) -> None:
+def test_committed_rows_are_copied_from_the_log_beside_the_run_and_on_closing(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "lianxi.db"
     blob = bytes(range(256)) * 4096  # 1 MB: a segment
     with Store(path) as store:
@@ -250,9 +252,13 @@ def test_the_rows_of_one_file_fetch_only_the_segments_holding_it(
         rows = batch.rows("活动记录", [stale])
         assert len(fetched) == 1  # of the three runs' segments, the last run's only
         every = batch.sheets["活动记录"]
-        assert len(fetched) == 1 + ledger.store.db.execute(
-            "SELECT count(*) FROM segments WHERE sheet = '活动记录'"
-        ).fetchone()[0]
+        assert (
+            len(fetched)
+            == 1
+            + ledger.store.db.execute(
+                "SELECT count(*) FROM segments WHERE sheet = '活动记录'"
+            ).fetchone()[0]
+        )
     pd.testing.assert_frame_equal(rows, every[every["_file"] == stale].reset_index(drop=True))
     assert len(rows) > 0
 
@@ -401,6 +407,17 @@ def test_a_damaged_segment_is_refused_in_chinese_naming_the_ledger(
     workspace = damaged_copy(kept, tmp_path, "UPDATE segments SET data = X'00010203'")
     with Ledger(workspace) as ledger, pytest.raises(PipelineError, match=DAMAGED):
         ledger.batch().sheets["基本信息"]  # sheets are decoded when first used
+
+
+def test_a_damaged_segment_decoded_ahead_is_left_for_the_run_to_refuse(
+    kept: Kept, tmp_path: Path
+) -> None:
+    workspace = damaged_copy(kept, tmp_path, "UPDATE segments SET data = X'00010203'")
+    ahead = decode_ahead(workspace / "state" / "lianxi.db", ["基本信息"], "")
+    assert ahead.segments == {}
+    with Ledger(workspace) as ledger, pytest.raises(PipelineError, match=DAMAGED):
+        ledger.decode_ahead(["基本信息"], "")
+        ledger.batch().sheets["基本信息"]
 
 
 def test_damaged_anchors_are_refused_in_chinese_naming_the_ledger(

@@ -32,12 +32,27 @@ MAGIC = b"LXS1"
 DTYPES = {np.dtype(t).str for t in (np.uint8, np.int32, np.int64, np.float64)}
 
 
+@dataclass(frozen=True)
+class Decoded:
+    """A whole segment decoded (`decode_whole`): its keys, each row's key (an index into them)
+    and sheet row, and each field's values, every row's; numbered for a batch when used."""
+
+    keys: list[str]
+    files: np.ndarray
+    rows: np.ndarray
+    columns: dict[str, np.ndarray]
+
+
 class Stored(Protocol):
     """A segment's bytes wherever they are kept; `keys` need not read its rows."""
 
     def keys(self) -> list[str]: ...
 
     def data(self) -> bytes: ...
+
+    def decoded(self) -> Decoded | None:
+        """The segment decoded already (ahead of need), if it was."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,9 @@ class InMemory:
 
     def data(self) -> bytes:
         return self.blob
+
+    def decoded(self) -> Decoded | None:
+        return None
 
 
 def encode(frame: pd.DataFrame, keys: Sequence[str], fields: Sequence[str]) -> bytes:
@@ -86,6 +104,24 @@ def decode(blob: bytes, number: dict[str, int]) -> pd.DataFrame:
     return _frame(arrays, *_numbered(arrays, _texts(arrays["keys"]), number))
 
 
+def decode_whole(blob: bytes) -> Decoded:
+    """Every row of a segment, decoded once to be numbered for any batch (`Decoded`)."""
+    arrays = _unpack(blob)
+    fields = _texts(arrays["fields"])
+    columns = {name: _decode_column(arrays, f"{n}.") for n, name in enumerate(fields)}
+    return Decoded(_texts(arrays["keys"]), arrays["files"], arrays["rows"], columns)
+
+
+def decoded_frame(whole: Decoded, number: dict[str, int]) -> pd.DataFrame:
+    """`decode` of a segment decoded already."""
+    files = _renumbered(whole.keys, number, whole.files)
+    keep = files >= 0
+    columns: dict[str, object] = {FILE: files[keep], ROW: whole.rows[keep]}
+    for name, values in whole.columns.items():  # object Series: pandas would infer str and NaN
+        columns[name] = pd.Series(values[keep], dtype=object)
+    return pd.DataFrame(columns)
+
+
 def stack(sources: Sequence[Stored], number: dict[str, int], fields: Sequence[str]) -> pd.DataFrame:
     """One sheet kind's rows from every segment, in file order, each file's rows in sheet order.
 
@@ -96,23 +132,18 @@ def stack(sources: Sequence[Stored], number: dict[str, int], fields: Sequence[st
     files, rows = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
     columns: dict[str, list[np.ndarray]] = {name: [np.empty(0, dtype=object)] for name in fields}
     for source in sources:
-        held = source.keys()
-        if number.keys().isdisjoint(held):
+        if number.keys().isdisjoint(source.keys()):
             continue
-        arrays = _unpack(source.data())
-        numbered, keep = _numbered(arrays, held, number)
-        if not keep.any():
+        part = _part(source, number)
+        if part is None:
             continue
-        chosen = None if keep.all() else keep  # decode only the kept rows' values
-        files.append(numbered[keep])
-        rows.append(arrays["rows"][keep])
-        stored = {name: n for n, name in enumerate(_texts(arrays["fields"]))}
+        numbered, sheet_rows, values = part
+        files.append(numbered)
+        rows.append(sheet_rows)
         for name in fields:
-            n = stored.get(name)
+            found = values(name)
             columns[name].append(
-                _decode_column(arrays, f"{n}.", chosen)
-                if n is not None
-                else np.full(len(files[-1]), None, dtype=object)
+                found if found is not None else np.full(len(numbered), None, dtype=object)
             )
     every = np.concatenate(files)
     order = None if (every[1:] >= every[:-1]).all() else np.argsort(every, kind="stable")
@@ -125,6 +156,37 @@ def stack(sources: Sequence[Stored], number: dict[str, int], fields: Sequence[st
     for name in fields:  # object Series: pandas would infer str and NaN
         frame[name] = pd.Series(ordered(columns[name]), dtype=object)
     return pd.DataFrame(frame)
+
+
+_Part = tuple[np.ndarray, np.ndarray, Callable[[str], "np.ndarray | None"]]
+
+
+def _part(source: Stored, number: dict[str, int]) -> _Part | None:
+    """The kept rows of one segment: their file numbers, their sheet rows, and a field's
+    values by name (None for a field the segment does not hold); None if no row is kept."""
+    whole = source.decoded()
+    if whole is not None:
+        files = _renumbered(whole.keys, number, whole.files)
+        keep = files >= 0
+        if not keep.any():
+            return None
+        held = whole.columns
+        return (
+            files[keep],
+            whole.rows[keep],
+            lambda name: held[name][keep] if name in held else None,
+        )
+    arrays = _unpack(source.data())
+    files, keep = _numbered(arrays, source.keys(), number)
+    if not keep.any():
+        return None
+    chosen = None if keep.all() else keep  # decode only the kept rows' values
+    stored = {name: n for n, name in enumerate(_texts(arrays["fields"]))}
+
+    def values(name: str) -> np.ndarray | None:
+        return _decode_column(arrays, f"{stored[name]}.", chosen) if name in stored else None
+
+    return files[keep], arrays["rows"][keep], values
 
 
 def keys(read: Callable[[int, int], bytes]) -> list[str]:
@@ -142,9 +204,14 @@ def _numbered(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each row's file number in the batch (-1 for files not in ``number``), and which are kept;
     ``held`` are the segment's keys, which its rows number."""
-    renumber = np.array([number.get(key, -1) for key in held], dtype=np.int64)
-    files = renumber[arrays["files"]] if len(held) else arrays["files"]
+    files = _renumbered(held, number, arrays["files"])
     return files, files >= 0
+
+
+def _renumbered(held: list[str], number: dict[str, int], files: np.ndarray) -> np.ndarray:
+    """Each row's file number in the batch (-1: not in ``number``); ``files`` index ``held``."""
+    renumber = np.array([number.get(key, -1) for key in held], dtype=np.int64)
+    return renumber[files] if len(held) else np.asarray(files, dtype=np.int64)
 
 
 def _frame(arrays: dict[str, np.ndarray], files: np.ndarray, keep: np.ndarray) -> pd.DataFrame:

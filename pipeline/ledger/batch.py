@@ -11,7 +11,9 @@ import json
 import os
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from contextlib import closing, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -57,12 +59,14 @@ def store_problems(
 
 
 def load_batch(
-    db: sqlite3.Connection, state: Path, explain: Callable[[ValueError], Exception] | None = None
-) -> Batch:
+    db: sqlite3.Connection, state: Path, explain: Callable[[ValueError], Exception] | None = None,
+    decoded: Mapping[int, segment.Decoded] | None = None,
+) -> Batch:  # fmt: skip
     """The batch of every file in the ledger that is not withdrawn, as `ingest` would make it.
 
     Its sheets are decoded and its anchors parsed when first used (`pipeline.ingest.Sheets`,
-    `Anchors`); stored data that does not decode raises what ``explain`` makes of its ValueError.
+    `Anchors`), but for the segments in ``decoded`` (by id: `decode_ahead`); stored data that
+    does not decode raises what ``explain`` makes of its ValueError.
     """
     found = db.execute(
         "SELECT display, archive, sha256, size, mtime, template_id, anchors FROM files"
@@ -78,7 +82,10 @@ def load_batch(
     number = {display: n for n, display in enumerate(displays)}
     anchors = Anchors([str(row[6]) for row in found], explain)
     stored = db.execute("SELECT id, sheet FROM segments ORDER BY id").fetchall()
-    sheets = Sheets([(sheet, StoredSegment(db, row)) for row, sheet in stored], number, explain)
+    ahead = decoded or {}
+    sheets = Sheets(
+        [(sheet, StoredSegment(db, row, ahead.get(row))) for row, sheet in stored], number, explain
+    )
     by_sha = {str(row[2]): n for n, row in enumerate(found)}
     return Batch(files, sheets, anchors, load_problems(db, "read", by_sha, displays))
 
@@ -90,9 +97,14 @@ class StoredSegment:
     megabytes at a province's scale) are never fetched. Used while the ledger is open.
     """
 
-    def __init__(self, db: sqlite3.Connection, row: int) -> None:
-        self._db, self._row = db, row
-        self._keys: list[str] | None = None
+    def __init__(
+        self, db: sqlite3.Connection, row: int, decoded: segment.Decoded | None = None
+    ) -> None:
+        self._db, self._row, self._decoded = db, row, decoded
+        self._keys: list[str] | None = None if decoded is None else decoded.keys
+
+    def decoded(self) -> segment.Decoded | None:
+        return self._decoded
 
     def keys(self) -> list[str]:
         if self._keys is None:
@@ -205,3 +217,33 @@ def store_checked(
     db.executemany("DELETE FROM problems WHERE stage = 'check' AND sha256 = ?", shas)
     db.executemany("UPDATE files SET checked = ? WHERE sha256 = ?", [(context, s) for (s,) in shas])
     store_problems(db, "check", [(sha[d], p) for d, found in problems.items() for p in found])
+
+
+@dataclass
+class Ahead:
+    """What `decode_ahead` decoded, by id: segments and figures."""
+
+    segments: dict[int, segment.Decoded] = field(default_factory=dict)
+    figures: dict[int, segment.Decoded] = field(default_factory=dict)
+
+
+def decode_ahead(path: Path, sheets: Collection[str], context: str) -> Ahead:
+    """The segments of ``sheets`` and the figures kept under ``context``, decoded on a
+    read-only connection of their own (a thread's, while the run waits for its readers).
+
+    Segments and figures are never changed once stored, so what is decoded stays true for the
+    run; a failure leaves the rest undecoded, for the run to decode (and report) itself.
+    """
+    ahead = Ahead()
+    with (
+        suppress(sqlite3.Error, ValueError),
+        closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)) as db,
+    ):
+        marks = ", ".join("?" * len(sheets))
+        query = f"SELECT id, data FROM segments WHERE sheet IN ({marks})"
+        for row, data in db.execute(query, tuple(sheets)):
+            ahead.segments[int(row)] = segment.decode_whole(bytes(data))
+        query = "SELECT id, data FROM figures WHERE context = ?"
+        for row, data in db.execute(query, (context,)):
+            ahead.figures[int(row)] = segment.decode_whole(bytes(data))
+    return ahead

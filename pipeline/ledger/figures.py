@@ -43,13 +43,21 @@ def store_figures(
         )
 
 
-def load_figures(db: sqlite3.Connection, context: str, number: Mapping[str, int]) -> Figures:
-    """The figures kept under ``context`` of the files in ``number`` (sha256 → file number)."""
-    parts, number = {}, dict(number)
+def load_figures(
+    db: sqlite3.Connection, context: str, number: Mapping[str, int],
+    decoded: Mapping[int, segment.Decoded] | None = None,
+) -> Figures:  # fmt: skip
+    """The figures kept under ``context`` of the files in ``number`` (sha256 → file number);
+    those in ``decoded`` (by id: `batch.decode_ahead`) are not decoded again."""
+    parts, number, ahead = {}, dict(number), decoded or {}
     for part in PARTS:
-        query = "SELECT data FROM figures WHERE context = ? AND part = ? ORDER BY id"
-        blobs = [blob for (blob,) in db.execute(query, (context, part))]
-        frames = [segment.decode(blob, number) for blob in blobs]
+        query = "SELECT id FROM figures WHERE context = ? AND part = ? ORDER BY id"
+        rows = [int(row) for (row,) in db.execute(query, (context, part))]
+        frames = [
+            segment.decoded_frame(ahead[row], number) if row in ahead
+            else segment.decode(_blob(db, row), number)
+            for row in rows
+        ]  # fmt: skip
         parts[part] = (
             pd.concat(frames, ignore_index=True)
             if frames
@@ -64,6 +72,10 @@ def load_figures(db: sqlite3.Connection, context: str, number: Mapping[str, int]
         parts[p].set_index(segment.FILE).drop(columns=segment.ROW) for p in PARTS[:2]
     )
     return conform(measures, digests, parts["breaches"])
+
+
+def _blob(db: sqlite3.Connection, row: int) -> bytes:
+    return bytes(db.execute("SELECT data FROM figures WHERE id = ?", (row,)).fetchone()[0])
 
 
 def _frames(figures: Figures) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
