@@ -23,7 +23,7 @@ from pipeline.compute import (
     unit_sheets,
 )
 from pipeline.forms.spec import LEDGER, ROSTER
-from pipeline.inbox import FOLDERS, Left, Taking, file_away, inbox_dir
+from pipeline.inbox import RETURNED, Left, Taking, file_away, inbox_dir
 from pipeline.ingest import Batch, ingest, receive
 from pipeline.ingest.executors import executor_for
 from pipeline.ingest.worker import FileRead
@@ -121,8 +121,9 @@ def run(
         context = figures_context(rule_set, options.run_period, options.run_year, options.as_of)
         ledger.decode_ahead(AHEAD_SHEETS, context)
         discard_parts(ledger.archive)
-        for filed in FOLDERS:  # receipts beside returned files, half-written by a killed run
-            discard_temporaries(inbox / filed)
+        # receipts beside returned files, half-written by a killed run (已处理 has none: at a
+        # province's scale it holds every file of the year, not worth walking)
+        discard_temporaries(inbox / RETURNED)
         taking = Taking(inbox, ledger.archive, settle=options.settle)
         jobs = ((str(arrival.archived), display) for arrival, display in ledger.fresh(taking))
         measuring = Measuring(rule_set, options.run_period, options.run_year, options.as_of)
