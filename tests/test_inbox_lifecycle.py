@@ -154,6 +154,21 @@ def test_a_file_changed_while_it_is_copied_is_left_for_a_later_run(
     assert files_under(archive) == []  # no half-made copy is left behind
 
 
+def test_a_run_clears_receipts_half_written_beside_returned_files_and_nothing_else(
+    tmp_path: Path,
+) -> None:
+    workspace = make_workspace(tmp_path)
+    returned, processed = workspace / "inbox" / "退回" / "县", workspace / "inbox" / "已处理"
+    returned.mkdir(parents=True)
+    processed.mkdir(parents=True)
+    half = returned / ".张明.回执.txt.4242.0123abcd.tmp"  # as a killed run leaves it
+    half.write_text("半", encoding="utf-8")
+    kept = processed / ".李华.xlsx.4242.0123abcd.tmp"  # never ours: 已处理 is not walked
+    kept.write_text("留", encoding="utf-8")
+    run(options(workspace))
+    assert not half.exists() and kept.read_text(encoding="utf-8") == "留"
+
+
 def test_a_truncated_file_that_stopped_changing_is_taken_to_be_returned(
     tmp_path: Path, workbook_bytes: bytes
 ) -> None:
