@@ -197,9 +197,7 @@ def _validated(check: Checking, ledger: Ledger, batch: Batch) -> dict[str, list[
     from pipeline.validate import validate
 
     problems = validate(batch, as_of=check.as_of, year=check.year, known=known)
-    ledger.record_checked(
-        check.context, batch, {d: p for d, p in problems.items() if d not in known}
-    )
+    ledger.record_checked(check.context, batch, {d: p for d, p in problems.items() if d not in known})
     return problems
 
 
@@ -225,7 +223,9 @@ def _assess_and_write(
             figures=figures,
         )  # fmt: skip
         assessment = follow_up(assessment, outcomes, roster)
-    outputs = writer.finish(assessment, run_info=_run_info(options, outcomes, assessment, skipped))
+    outputs = writer.finish(
+        assessment, run_info=_run_info(options, outcomes, assessment, skipped)
+    )
     return RunResult(writer.out_dir, outputs, outcomes, assessment, skipped)
 
 

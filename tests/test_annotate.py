@@ -206,9 +206,7 @@ def _jobs(result: RunResult, target: Path) -> dict[str, Job]:
     flagged = [o for o in result.outcomes if o.needs_receipt]
     sources = workbook_sources(batch, {o.file for o in flagged})
     return {
-        Path(o.file).stem: Job(
-            sources[o.file], target / f"{Path(o.file).stem}.xlsx", o.problems, "张三，退回"
-        )
+        Path(o.file).stem: Job(sources[o.file], target / f"{Path(o.file).stem}.xlsx", o.problems, "张三，退回")
         for o in flagged
         if o.file in sources
     }
@@ -233,17 +231,13 @@ def _view(path: Path) -> dict[str, object]:
     return view
 
 
-def test_the_xml_path_marks_each_variant_as_openpyxl_does(
-    result: RunResult, tmp_path: Path
-) -> None:
+def test_the_xml_path_marks_each_variant_as_openpyxl_does(result: RunResult, tmp_path: Path) -> None:
     jobs = _jobs(result, tmp_path / "xml")
     assert set(VARIANTS) <= set(jobs)
     for variant in VARIANTS:
         job = jobs[variant]
         fast = patching.annotate_workbook(job)  # no Unsupported: the XML path takes them all
-        slow = marking.annotate_workbook(
-            replace(job, target=tmp_path / "openpyxl" / job.target.name)
-        )
+        slow = marking.annotate_workbook(replace(job, target=tmp_path / "openpyxl" / job.target.name))
         assert fast is not None and slow is not None
         assert _view(fast) == _view(slow), variant
 
@@ -321,9 +315,7 @@ def _png() -> bytes:
     """A one-pixel PNG."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
@@ -337,9 +329,7 @@ def test_the_xml_path_keeps_a_picture_pasted_into_the_marked_sheet(tmp_path: Pat
     ws.write("A1", "日期")
     ws.insert_image("D2", "照片.png", {"image_data": io.BytesIO(_png())})
     workbook.close()
-    problem = Problem(
-        "value-required", Location("有图片.xlsx", SHEET, "B2"), params={"column": "活动类型"}
-    )
+    problem = Problem("value-required", Location("有图片.xlsx", SHEET, "B2"), params={"column": "活动类型"})
     job = Job(Source(source, "ledger"), tmp_path / "回执.xlsx", (problem,), "张三，退回")
 
     assert patching.annotate_workbook(job) == job.target

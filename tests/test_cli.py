@@ -71,9 +71,7 @@ def test_run_on_an_empty_inbox_or_a_lone_roster_completes(tmp_path: Path) -> Non
     (tmp_path / "inbox").mkdir()
     args = ["run", "--workspace", str(tmp_path), "--as-of", "2026-11-30", "--workers", "1"]
     assert CliRunner().invoke(main, args).exit_code == 0
-    (tmp_path / "inbox" / "干部名册.xlsx").write_bytes(
-        (templates_dir() / "干部名册.xlsx").read_bytes()
-    )
+    (tmp_path / "inbox" / "干部名册.xlsx").write_bytes((templates_dir() / "干部名册.xlsx").read_bytes())
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "outbox" / "2026-年底考核" / "排名.xlsx").is_file()

@@ -68,16 +68,12 @@ def test_rank_is_competition_ranking() -> None:
 @given(st.lists(st.tuples(st.sampled_from("甲乙丙"), st.sampled_from([0.0, 0.5, 1.0, float("nan")]),
                           st.integers(0, 3)), max_size=40))  # fmt: skip
 def test_unit_ranks_are_each_units_own_ranking(members: list[tuple[str, float, int]]) -> None:
-    frame = pd.DataFrame(
-        members, columns=["unit", "score", "count"], index=range(100, 100 + len(members))
-    )
+    frame = pd.DataFrame(members, columns=["unit", "score", "count"], index=range(100, 100 + len(members)))
     keys = frame[["score", "count"]]
     expected = [rank(keys.loc[group.index]) for _, group in frame.groupby("unit")]
     together = unit_ranks(keys, frame["unit"])
     if expected:
-        pd.testing.assert_series_equal(
-            together, pd.concat(expected).reindex(keys.index), check_names=False
-        )
+        pd.testing.assert_series_equal(together, pd.concat(expected).reindex(keys.index), check_names=False)
 
 
 def _capped_by_loop(keys: pd.DataFrame, proposed: pd.Series) -> pd.DataFrame:
@@ -105,17 +101,11 @@ def _capped_by_loop(keys: pd.DataFrame, proposed: pd.Series) -> pd.DataFrame:
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from("甲乙丙丁"), st.sampled_from([0.5, 0.8, 0.9, 0.95, 1.0]),
                           st.sampled_from([0.0, 1.0, 2.0, float("nan")])), max_size=60))  # fmt: skip
-def test_all_units_capped_at_once_as_each_unit_alone(
-    members: list[tuple[str, float, float]],
-) -> None:
+def test_all_units_capped_at_once_as_each_unit_alone(members: list[tuple[str, float, float]]) -> None:
     """Scores at and around the bands, ties and blank tie-breakers (a NaN ties with nothing)."""
-    frame = pd.DataFrame(
-        members, columns=["unit", "score", "youth"], index=range(7, 7 + len(members))
-    )
+    frame = pd.DataFrame(members, columns=["unit", "score", "youth"], index=range(7, 7 + len(members)))
     keys, proposed = frame[["score", "youth"]], propose(frame["score"], GRADING)
     together = cap_units(keys, proposed, frame["unit"], GRADING)
-    alone = [
-        _capped_by_loop(keys.loc[g.index], proposed.loc[g.index]) for _, g in frame.groupby("unit")
-    ]
+    alone = [_capped_by_loop(keys.loc[g.index], proposed.loc[g.index]) for _, g in frame.groupby("unit")]
     expected = pd.concat(alone).reindex(keys.index) if alone else together
     pd.testing.assert_frame_equal(together, expected, check_dtype=False)

@@ -69,10 +69,7 @@ CELLS = st.sampled_from([
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    st.lists(CELLS, max_size=30),
-    st.sampled_from(["日期", "青年人数", "时长（天）", "活动类型", "地点"]),
-)
+@given(st.lists(CELLS, max_size=30), st.sampled_from(["日期", "青年人数", "时长（天）", "活动类型", "地点"]))
 def test_a_column_is_typed_as_each_of_its_values_alone(cells: list[object], name: str) -> None:
     """Typing converts each distinct value once: the column must equal its values typed one by
     one (TRUE and FALSE, which equal 1 and 0 as keys, and blanks among them)."""

@@ -62,9 +62,7 @@ def test_the_launcher_spares_the_exit_a_last_walk_over_every_object() -> None:
     assert "frozen True" in done.stdout
 
 
-@pytest.mark.skipif(
-    not Path("/proc/self/fd").is_dir(), reason="reads the server's descriptors in /proc"
-)
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="reads the server's descriptors in /proc")
 def test_the_fork_server_holds_neither_output_of_the_run_open() -> None:
     """Whatever reads a run's output (`lianxi run | tee`, the bench) gets its end when the run
     ends, not when the fork server has exited after it; the run's own output is untouched."""

@@ -85,9 +85,7 @@ def test_a_new_ledger_has_large_pages_and_an_older_one_keeps_its_own(tmp_path: P
         assert {"files", "segments", "earlier"} <= tables(store.db)
 
 
-def test_committed_rows_are_copied_from_the_log_beside_the_run_and_on_closing(
-    tmp_path: Path,
-) -> None:
+def test_committed_rows_are_copied_from_the_log_beside_the_run_and_on_closing(tmp_path: Path) -> None:
     path = tmp_path / "lianxi.db"
     blob = bytes(range(256)) * 4096  # 1 MB: a segment
     with Store(path) as store:
@@ -252,13 +250,9 @@ def test_the_rows_of_one_file_fetch_only_the_segments_holding_it(
         rows = batch.rows("活动记录", [stale])
         assert len(fetched) == 1  # of the three runs' segments, the last run's only
         every = batch.sheets["活动记录"]
-        assert (
-            len(fetched)
-            == 1
-            + ledger.store.db.execute(
-                "SELECT count(*) FROM segments WHERE sheet = '活动记录'"
-            ).fetchone()[0]
-        )
+        assert len(fetched) == 1 + ledger.store.db.execute(
+            "SELECT count(*) FROM segments WHERE sheet = '活动记录'"
+        ).fetchone()[0]
     pd.testing.assert_frame_equal(rows, every[every["_file"] == stale].reset_index(drop=True))
     assert len(rows) > 0
 

@@ -40,9 +40,7 @@ def lianxi_run(workspace: Path, rules: str) -> Path:
 
 @pytest.fixture(scope="module")
 def yulin(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return lianxi_run(
-        yulin_inbox(make_workspace(tmp_path_factory.mktemp("yulin-cli"))), "yulin-2016"
-    )
+    return lianxi_run(yulin_inbox(make_workspace(tmp_path_factory.mktemp("yulin-cli"))), "yulin-2016")
 
 
 def test_lianxi_run_yulin_2016_thresholds_100_20_10(yulin: Path) -> None:

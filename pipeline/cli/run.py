@@ -55,14 +55,7 @@ def run(
 ) -> None:
     execute(
         build_run_options(
-            workspace,
-            rules,
-            period,
-            as_of,
-            year,
-            workers,
-            wait=wait,
-            executor=executor,
+            workspace, rules, period, as_of, year, workers, wait=wait, executor=executor,
             scheduler=scheduler,
         )
     )

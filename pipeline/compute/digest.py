@@ -46,9 +46,7 @@ def research(tasks: pd.DataFrame, activities: pd.DataFrame, files: pd.Index) -> 
     """E.g. "课题：…；计划 2026-10-31 完成；报告 2026-09-30 已形成"."""
     topics = tasks[tasks["任务类别"] == "调查研究"].groupby("_file")
     named = topics["主要内容"].agg("、".join).reindex(files)
-    topic = named.str.replace(
-        TOPIC_LABEL, "", regex=True
-    )  # "调研课题：…" would read 课题：调研课题：…
+    topic = named.str.replace(TOPIC_LABEL, "", regex=True)  # "调研课题：…" would read 课题：调研课题：…
     planned = pd.to_datetime(topics["计划完成时间"].min()).reindex(files).dt.strftime("%Y-%m-%d")
     reports = activities[activities["活动类型"] == "调研报告"]
     report = (

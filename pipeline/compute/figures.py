@@ -88,9 +88,7 @@ def combine(parts: list[Figures], rules: tuple[Rule, ...]) -> Figures:
     breaches = pd.concat([p.breaches for p in parts], ignore_index=True)
     order = {rule.id: n for n, rule in enumerate(rules)}
     breaches = breaches.assign(_order=breaches["rule_id"].map(order))
-    breaches = breaches.sort_values(["_order", "_file", "_row"], kind="stable").drop(
-        columns="_order"
-    )
+    breaches = breaches.sort_values(["_order", "_file", "_row"], kind="stable").drop(columns="_order")
     return conform(measures, digests, breaches.reset_index(drop=True), rules)
 
 
@@ -103,9 +101,7 @@ def conform(
     Without ``rules`` the measures keep the columns they have (stored under one context).
     """
     if rules is not None:
-        measures = measures.reindex(
-            columns=[f"{p}:{r.id}" for r in rules for p in ("actual", "high")]
-        )
+        measures = measures.reindex(columns=[f"{p}:{r.id}" for r in rules for p in ("actual", "high")])
     index = measures.index.astype("int64").rename("_file")
     measures = measures.astype("float64").set_axis(index)
     digests = digests.reindex(index=measures.index, columns=list(DIGESTS)).fillna("")

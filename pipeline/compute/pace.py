@@ -29,9 +29,7 @@ def pace(assessment: Assessment) -> pd.DataFrame:
     frame = results.join(cadres, on="submission")
     # lists, not the columns: stepping through a pandas string column costs a call a value
     keys = list(zip(frame["rule_id"].tolist(), frame["category"].astype(str).tolist(), strict=True))
-    minima = {
-        (rule_id, category): _minimum(rules[rule_id], category) for rule_id, category in set(keys)
-    }
+    minima = {(rule_id, category): _minimum(rules[rule_id], category) for rule_id, category in set(keys)}
     minimum = [minima[key] for key in keys]
     step = frame["rule_id"].map({rule_id: _step(rule) for rule_id, rule in rules.items()})
     projected = np.floor(frame["actual"].astype(float) * factor / step + 1e-9) * step

@@ -88,8 +88,7 @@ def score_rules(
     parts = []
     for rule in rules:
         measured = Measure(
-            figures.actual(rule).reindex(cadres.index),
-            figures.high(rule).reindex(cadres.index),
+            figures.actual(rule).reindex(cadres.index), figures.high(rule).reindex(cadres.index),
             ended_periods(rule.metric, calendar),
         )
         low, high, applies = cadre_bounds(

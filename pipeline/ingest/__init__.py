@@ -145,7 +145,9 @@ def receive(
     return Received(reads, segments, checked, measured)
 
 
-def ingest(jobs: Iterable[Job], *, workers: int = 2, executor: Executor | None = None) -> Batch:
+def ingest(
+    jobs: Iterable[Job], *, workers: int = 2, executor: Executor | None = None
+) -> Batch:
     """Read (path, display name) pairs into one batch of typed frames."""
     return assemble(receive(jobs, workers=workers, executor=executor))
 

@@ -98,11 +98,7 @@ def _pack(reads: list[FileRead]) -> tuple[list[tuple[str, bytes]], dict[str, pd.
     segments, frames = [], {}
     keys = [read.display for read in reads]
     for spec in SHEETS:
-        held = [
-            (n, r.parsed.sheets[spec.name])
-            for n, r in enumerate(reads)
-            if spec.name in r.parsed.sheets
-        ]
+        held = [(n, r.parsed.sheets[spec.name]) for n, r in enumerate(reads) if spec.name in r.parsed.sheets]
         frames[spec.name] = frame = typed_frame(spec, held)
         if not frame.empty:
             segments.append((spec.name, segment.encode(frame, keys, spec.field_names)))

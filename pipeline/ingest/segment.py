@@ -23,8 +23,7 @@ import pandas as pd
 
 NONE, FLOAT, STAMP, NAT, TEXT = range(5)
 _KINDS: defaultdict[type, int] = defaultdict(
-    lambda: TEXT,
-    {type(None): NONE, float: FLOAT, pd.Timestamp: STAMP, type(pd.NaT): NAT, str: TEXT},
+    lambda: TEXT, {type(None): NONE, float: FLOAT, pd.Timestamp: STAMP, type(pd.NaT): NAT, str: TEXT}
 )  # any other type is kept as its text
 FILE, ROW = "_file", "_row"
 KIND = "_kind:"  # a reader's typed frame keeps each field's kinds beside it (`kind_column`)

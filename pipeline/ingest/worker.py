@@ -89,10 +89,7 @@ def read_chunks(
 
 
 def _round(
-    jobs: Iterable[Job],
-    count: int,
-    workers: int,
-    setting: tuple[WorkerLimits, Check | None],
+    jobs: Iterable[Job], count: int, workers: int, setting: tuple[WorkerLimits, Check | None],
     in_flight: Any,
 ) -> Generator[Chunk, None, tuple[list[Job], list[int], list[int]]]:
     """One pool over the ``count`` jobs expected, sent in tasks (`_task_size`) as they come; on

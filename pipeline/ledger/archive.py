@@ -40,11 +40,6 @@ def archive_file(source: Path, relative: str, archive: Path, *, sync: bool = Tru
         return Archive(archive).take(handle, os.fspath(source), relative, sync=sync)
 
 
-def archived_copy(archive: Path, sha256: str) -> Path | None:
-    """The archived copy of this content, whatever extension it arrived with, if there is one."""
-    return Archive(archive).copy_of(sha256)
-
-
 class Archive:
     """The archive as one run sees it: the run lock keeps out every other writer, so each
     folder's names are listed once a run (a listing a file grows with the archive: at a

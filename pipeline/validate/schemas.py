@@ -51,11 +51,7 @@ class _Column:
         self.is_stamp = kinds == segment.STAMP
         self.floats = as_floats(values, kinds).to_numpy()
         self.stamps = pd.DatetimeIndex(as_datetimes(values, kinds))
-        self.blank = (
-            (kinds == segment.NONE)
-            | (kinds == segment.NAT)
-            | np.isnan(self.floats) & self.is_number
-        )
+        self.blank = (kinds == segment.NONE) | (kinds == segment.NAT) | np.isnan(self.floats) & self.is_number
 
     @cached_property
     def date_text(self) -> np.ndarray:

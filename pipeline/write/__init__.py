@@ -47,9 +47,7 @@ __all__ = [
 
 SUMMARY, RANKING, RECEIPT_INDEX, RUN_INFO = "汇总表.xlsx", "排名.xlsx", "回执清单.xlsx", "run.json"
 RECEIPTS_DIR, REMINDERS_DIR, BRIEFING = "回执", "催交", "通报.html"
-SIDE_PROCESS_FILES = (
-    2000  # from this many files 回执清单 and 排名 are written in a process of their own
-)
+SIDE_PROCESS_FILES = 2000  # from this many files 回执清单 and 排名 are written in a process of their own
 
 
 class Outputs:

@@ -79,9 +79,7 @@ class _Worksheet(Worksheet):
         super().__init__()
         self._rendered: set[int] = set()
 
-    def put_rows(
-        self, first_row: int, rows: Iterable[Sequence[Any]], formats: Sequence[Format]
-    ) -> int:
+    def put_rows(self, first_row: int, rows: Iterable[Sequence[Any]], formats: Sequence[Format]) -> int:
         """Write a table's rows from ``first_row``, each value with its column's format unless
         it is a `Cell`, as `write_value` would; return the row after the last. No cell of these
         rows may be written before or after."""
@@ -100,19 +98,12 @@ class _Worksheet(Worksheet):
             for col, value in enumerate(values):
                 kind = type(value)
                 if kind is str and 0 < len(value) <= SHORT_TEXT:
-                    cells.append(
-                        f'<c r="{letters[col]}{number}"{styles[col]} t="s"><v>{shared(value)}</v></c>'
-                    )
+                    cells.append(f'<c r="{letters[col]}{number}"{styles[col]} t="s"><v>{shared(value)}</v></c>')
                 elif kind is float and isfinite(value):
-                    cells.append(
-                        f'<c r="{letters[col]}{number}"{styles[col]}><v>{value:.16G}</v></c>'
-                    )
+                    cells.append(f'<c r="{letters[col]}{number}"{styles[col]}><v>{value:.16G}</v></c>')
                 else:
                     cells.append(_cell_xml(self, f"{letters[col]}{number}", value, formats[col]))
-            self.table[row] = {
-                0: _Rendered("".join(cells), None),
-                len(values) - 1: _Rendered("", None),
-            }
+            self.table[row] = {0: _Rendered("".join(cells), None), len(values) - 1: _Rendered("", None)}
             self._rendered.add(row)
             row += 1
         widest = max(map(len, rows), default=0)
@@ -124,9 +115,7 @@ class _Worksheet(Worksheet):
         if type(cell) is _Rendered:
             self.fh.write(cell.xml)
         elif row in self._rendered:
-            raise RuntimeError(
-                f"工作表“{self.name}”第 {row + 1} 行已整行写出，不能再单独写入单元格"
-            )
+            raise RuntimeError(f"工作表“{self.name}”第 {row + 1} 行已整行写出，不能再单独写入单元格")
         else:
             super()._write_cell(row, col, cell)
 
