@@ -173,21 +173,25 @@ class Taking:
         if self._owned(relative):
             return Left(relative, OPEN_IN_EDITOR, retry=True)
         try:
-            with open(path, "rb") as handle:
-                if _locked(handle):
-                    return Left(relative, HELD, retry=True)
-                if _is_young(handle, self.settle):
-                    if young is None:
-                        return Left(relative, STILL_WRITTEN, retry=True)
-                    young.append((path, relative))
-                    return None
-                return self._archive.take(handle, path, relative, sync=False)
+            handle = open(path, "rb")  # noqa: SIM115  (closed below: its errors are the file's)
         except FileNotFoundError:  # taken out of the inbox while we looked
             return None
         except PermissionError:
             return Left(relative, HELD, retry=True)
-        except FileChanged:
-            return Left(relative, STILL_WRITTEN, retry=True)
+        with handle:
+            if _locked(handle):
+                return Left(relative, HELD, retry=True)
+            if _is_young(handle, self.settle):
+                if young is None:
+                    return Left(relative, STILL_WRITTEN, retry=True)
+                young.append((path, relative))
+                return None
+            try:
+                return self._archive.take(handle, path, relative, sync=False)
+            except FileNotFoundError:  # taken out of the inbox while it was copied
+                return None
+            except FileChanged:
+                return Left(relative, STILL_WRITTEN, retry=True)
 
     def _owned(self, relative: str) -> bool:
         """An owner file beside it: Excel, WPS or LibreOffice has it open."""
