@@ -58,12 +58,16 @@ def applicable_rules(
     return tuple(r for r in rules if r.scope is scope and period in r.periods and due_yet(r))
 
 
-def attributes(cadres: pd.DataFrame) -> list[dict[str, str]]:
-    """Each cadre's attributes by their Chinese names ("" where unknown)."""
+def attributes(cadres: pd.DataFrame) -> tuple[list[dict[str, str]], np.ndarray]:
+    """The cadres' distinct attributes by their Chinese names ("" where unknown), and each
+    cadre's: an index into them. Ten thousand cadres have a few dozen combinations, and a rule
+    asks each combination once."""
     columns = {name: column for name, column in ATTRIBUTE_COLUMNS.items() if column in cadres}
     frame = cadres[list(columns.values())].fillna("").astype(str)
     rows = frame.to_numpy(dtype=object).tolist()  # not itertuples: a call per string column value
-    return [dict(zip(columns, row, strict=True)) for row in rows]
+    seen: dict[tuple[str, ...], int] = {}
+    codes = [seen.setdefault(tuple(row), len(seen)) for row in rows]
+    return [dict(zip(columns, key, strict=True)) for key in seen], np.array(codes, dtype=np.int64)
 
 
 def with_attributes(cadres: pd.DataFrame, roster: pd.DataFrame | None) -> pd.DataFrame:
@@ -84,7 +88,7 @@ def score_rules(
     calendar: Calendar,
 ) -> pd.DataFrame:  # fmt: skip
     """One row per cadre (indexed by `_file` in `cadres`) and rule that applies to them."""
-    who = attributes(cadres)
+    who, whose = attributes(cadres)
     parts = []
     for rule in rules:
         measured = Measure(
@@ -94,6 +98,7 @@ def score_rules(
         low, high, applies = cadre_bounds(
             rule, who, measured, rule_fraction(rule, period, calendar)
         )
+        low, high, applies = low[whose], high[whose], applies[whose]
         part = pd.DataFrame({"_file": cadres.index, "rule_id": rule.id, "title": rule.title,
                              "unit_label": rule.unit, "actual": measured.actual.to_numpy(),
                              "_high": measured.high.to_numpy(), "required_min": low,
@@ -106,7 +111,7 @@ def score_rules(
 def cadre_bounds(
     rule: Rule, who: list[dict[str, str]], measured: Measure, fraction: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each cadre's (minimum, maximum, whether the rule applies to them)."""
+    """The (minimum, maximum, whether the rule applies) of each of ``who``: cadres' attributes."""
     applies = np.array([rule.applies(a) for a in who], dtype=bool)
     if rule.required is None:
         implied = implied_bounds(rule, measured)
