@@ -125,7 +125,7 @@ def _outcome(
     else:
         status = Status.SUPERSEDED
     newer = current[(f.unit, f.name)].display if status is Status.SUPERSEDED else ""
-    fill_date = f.fill_date.date().isoformat() if f.fill_date is not None else ""  # strftime: 4× slower
+    fill_date = f.fill_date.date().isoformat() if f.fill_date is not None else ""  # not strftime
     return FileOutcome(f.display, f.sha256, status, f.name, f.unit, fill_date, problems, newer)
 
 

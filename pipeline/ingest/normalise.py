@@ -72,8 +72,7 @@ def normalise_typed(array: np.ndarray, spec: Field) -> tuple[np.ndarray, np.ndar
     else:
         convert = _compact if spec.kind is Kind.CHOICE or spec.compact else _clean
         if _all_text(array):
-            codes, distinct = pd.factorize(array)
-            table = _table([convert(text) for text in distinct])
+            table, codes = _distinct_table(array, convert)
             return table[codes], segment.kinds_of(table)[codes]
         out = _texts(array, convert)
     return out, segment.kinds_of(out)
@@ -86,7 +85,7 @@ def _per_distinct(array: np.ndarray, convert: Callable[[np.ndarray], np.ndarray]
     if BOOLEAN.mask(array).any():
         return convert(array)
     codes, distinct = pd.factorize(array)
-    out = _spread(codes, convert(np.asarray(distinct, dtype=object)))
+    out = _table(convert(np.asarray(distinct, dtype=object)))[codes]
     blank = codes == -1
     if blank.any():
         out[blank] = convert(array[blank])
@@ -116,14 +115,9 @@ def _strings(array: np.ndarray) -> np.ndarray:
     return np.fromiter(map(operator.is_, map(type, array), repeat(str)), bool, len(array))
 
 
-def _spread(codes: np.ndarray, converted: Sequence[object] | np.ndarray) -> np.ndarray:
-    """Each row's converted distinct value, by its `pd.factorize` code; a blank (None, NaN:
-    code -1) is None."""
-    return _table(converted)[codes]
-
-
 def _table(converted: Sequence[object] | np.ndarray) -> np.ndarray:
-    """The converted distinct values, and None last: what a `pd.factorize` code of -1 takes."""
+    """The converted distinct values, and None last: indexed by `pd.factorize` codes, a row
+    takes its value and a blank (None, NaN: code -1) None."""
     table = np.empty(len(converted) + 1, dtype=object)
     table[:-1] = converted
     return table
@@ -131,8 +125,16 @@ def _table(converted: Sequence[object] | np.ndarray) -> np.ndarray:
 
 def _by_distinct(texts: np.ndarray, convert: Callable[[str], object]) -> np.ndarray:
     """``convert`` applied once per distinct string; a blank stays None."""
+    table, codes = _distinct_table(texts, convert)
+    return table[codes]
+
+
+def _distinct_table(
+    texts: np.ndarray, convert: Callable[[str], object]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``convert`` of each distinct string (`_table`), and each row's code into it."""
     codes, distinct = pd.factorize(texts)
-    return _spread(codes, [convert(text) for text in distinct])
+    return _table([convert(text) for text in distinct]), codes
 
 
 def _all_text(array: np.ndarray) -> bool:

@@ -100,7 +100,7 @@ def kinds_in(frame: pd.DataFrame, name: str) -> np.ndarray | None:
 def decode(blob: bytes, number: dict[str, int]) -> pd.DataFrame:
     """The rows of the files in ``number`` (key → file number in the batch), others dropped."""
     arrays = _unpack(blob)
-    return _frame(arrays, *_numbered(arrays, _texts(arrays["keys"]), number))
+    return _frame(arrays, *_numbered(_texts(arrays["keys"]), number, arrays["files"]))
 
 
 def decode_whole(blob: bytes) -> Decoded:
@@ -113,8 +113,7 @@ def decode_whole(blob: bytes) -> Decoded:
 
 def decoded_frame(whole: Decoded, number: dict[str, int]) -> pd.DataFrame:
     """`decode` of a segment decoded already."""
-    files = _renumbered(whole.keys, number, whole.files)
-    keep = files >= 0
+    files, keep = _numbered(whole.keys, number, whole.files)
     columns: dict[str, object] = {FILE: files[keep], ROW: whole.rows[keep]}
     for name, values in whole.columns.items():  # object Series: pandas would infer str and NaN
         columns[name] = pd.Series(values[keep], dtype=object)
@@ -133,17 +132,13 @@ def stack(sources: Sequence[Stored], number: dict[str, int], fields: Sequence[st
     for source in sources:
         if number.keys().isdisjoint(source.keys()):
             continue
-        part = _part(source, number)
+        part = _part(source, number, fields)
         if part is None:
             continue
-        numbered, sheet_rows, values = part
-        files.append(numbered)
-        rows.append(sheet_rows)
-        for name in fields:
-            found = values(name)
-            columns[name].append(
-                found if found is not None else np.full(len(numbered), None, dtype=object)
-            )
+        files.append(part[0])
+        rows.append(part[1])
+        for name, values in part[2].items():
+            columns[name].append(values)
     every = np.concatenate(files)
     order = None if (every[1:] >= every[:-1]).all() else np.argsort(every, kind="stable")
 
@@ -157,35 +152,27 @@ def stack(sources: Sequence[Stored], number: dict[str, int], fields: Sequence[st
     return pd.DataFrame(frame)
 
 
-_Part = tuple[np.ndarray, np.ndarray, Callable[[str], "np.ndarray | None"]]
-
-
-def _part(source: Stored, number: dict[str, int]) -> _Part | None:
-    """The kept rows of one segment: their file numbers, their sheet rows, and a field's
-    values by name (None for a field the segment does not hold); None if no row is kept."""
+def _part(
+    source: Stored, number: dict[str, int], fields: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]] | None:
+    """The kept rows of one segment: their file numbers, their sheet rows and the values of
+    ``fields`` (blank for a field the segment does not hold); None if no row is kept."""
     whole = source.decoded()
     if whole is not None:
-        files = _renumbered(whole.keys, number, whole.files)
-        keep = files >= 0
+        files, keep = _numbered(whole.keys, number, whole.files)
         if not keep.any():
             return None
-        held = whole.columns
-        return (
-            files[keep],
-            whole.rows[keep],
-            lambda name: held[name][keep] if name in held else None,
-        )
-    arrays = _unpack(source.data())
-    files, keep = _numbered(arrays, source.keys(), number)
-    if not keep.any():
-        return None
-    chosen = None if keep.all() else keep  # decode only the kept rows' values
-    stored = {name: n for n, name in enumerate(_texts(arrays["fields"]))}
-
-    def values(name: str) -> np.ndarray | None:
-        return _decode_column(arrays, f"{stored[name]}.", chosen) if name in stored else None
-
-    return files[keep], arrays["rows"][keep], values
+        rows, held = whole.rows, {name: values[keep] for name, values in whole.columns.items()}
+    else:
+        arrays = _unpack(source.data())
+        files, keep = _numbered(source.keys(), number, arrays["files"])
+        if not keep.any():
+            return None
+        rows, chosen = arrays["rows"], None if keep.all() else keep  # decode the kept rows only
+        stored = _texts(arrays["fields"])
+        held = {name: _decode_column(arrays, f"{n}.", chosen) for n, name in enumerate(stored)}
+    blank = np.full(int(keep.sum()), None, dtype=object)
+    return files[keep], rows[keep], {name: held.get(name, blank) for name in fields}
 
 
 def keys(read: Callable[[int, int], bytes]) -> list[str]:
@@ -199,18 +186,13 @@ def keys(read: Callable[[int, int], bytes]) -> list[str]:
 
 
 def _numbered(
-    arrays: dict[str, np.ndarray], held: list[str], number: dict[str, int]
+    held: list[str], number: dict[str, int], files: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each row's file number in the batch (-1 for files not in ``number``), and which are kept;
-    ``held`` are the segment's keys, which its rows number."""
-    files = _renumbered(held, number, arrays["files"])
-    return files, files >= 0
-
-
-def _renumbered(held: list[str], number: dict[str, int], files: np.ndarray) -> np.ndarray:
-    """Each row's file number in the batch (-1: not in ``number``); ``files`` index ``held``."""
+    ``files`` index ``held``, the segment's keys."""
     renumber = np.array([number.get(key, -1) for key in held], dtype=np.int64)
-    return renumber[files] if len(held) else np.asarray(files, dtype=np.int64)
+    numbered = renumber[files] if len(held) else np.asarray(files, dtype=np.int64)
+    return numbered, numbered >= 0
 
 
 def _frame(arrays: dict[str, np.ndarray], files: np.ndarray, keep: np.ndarray) -> pd.DataFrame:

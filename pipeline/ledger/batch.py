@@ -194,15 +194,9 @@ def load_checked(db: sqlite3.Connection, context: str, batch: Batch) -> dict[str
     """The validation problems of the batch's files already checked under ``context``."""
     number = {str(sha): n for n, sha in enumerate(batch.files["sha256"].tolist())}
     displays = batch.files["display"].tolist()
-    checked = {
-        sha for (sha,) in db.execute("SELECT sha256 FROM files WHERE checked = ?", (context,))
-    }
-    found: dict[str, list[Problem]] = {
-        displays[number[sha]]: [] for sha in checked if sha in number
-    }
-    for problem in load_problems(
-        db, "check", {s: n for s, n in number.items() if s in checked}, displays
-    ):
+    checked = {sha for (sha,) in db.execute("SELECT sha256 FROM files WHERE checked = ?", (context,))}
+    found: dict[str, list[Problem]] = {displays[number[sha]]: [] for sha in checked if sha in number}
+    for problem in load_problems(db, "check", {s: n for s, n in number.items() if s in checked}, displays):
         found[problem.location.file].append(problem)
     return found
 

@@ -51,31 +51,16 @@ def load_figures(
     those in ``decoded`` (by id: `batch.decode_ahead`) are not decoded again."""
     parts, number, ahead = {}, dict(number), decoded or {}
     for part in PARTS:
-        query = "SELECT id FROM figures WHERE context = ? AND part = ? ORDER BY id"
-        rows = [int(row) for (row,) in db.execute(query, (context, part))]
+        query = "SELECT id, data FROM figures WHERE context = ? AND part = ? ORDER BY id"
         frames = [
-            segment.decoded_frame(ahead[row], number) if row in ahead
-            else segment.decode(_blob(db, row), number)
-            for row in rows
-        ]  # fmt: skip
-        parts[part] = (
-            pd.concat(frames, ignore_index=True)
-            if frames
-            else pd.DataFrame(
-                {
-                    segment.FILE: np.array([], dtype=np.int64),
-                    segment.ROW: np.array([], dtype=np.int64),
-                }
-            )
+            segment.decoded_frame(ahead[row], number) if row in ahead else segment.decode(blob, number)
+            for row, blob in db.execute(query, (context, part))
+        ]
+        parts[part] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+            {segment.FILE: np.array([], dtype=np.int64), segment.ROW: np.array([], dtype=np.int64)}
         )
-    measures, digests = (
-        parts[p].set_index(segment.FILE).drop(columns=segment.ROW) for p in PARTS[:2]
-    )
+    measures, digests = (parts[p].set_index(segment.FILE).drop(columns=segment.ROW) for p in PARTS[:2])
     return conform(measures, digests, parts["breaches"])
-
-
-def _blob(db: sqlite3.Connection, row: int) -> bytes:
-    return bytes(db.execute("SELECT data FROM figures WHERE id = ?", (row,)).fetchone()[0])
 
 
 def _frames(figures: Figures) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
