@@ -26,7 +26,7 @@ from pipeline.write.method import (
     bounds_text,
     requirement_text,
 )
-from pipeline.write.ranking import write_ranking
+from pipeline.write.ranking import RULE_WIDTH, write_ranking
 
 SHEETS = ["驾驶舱", "干部排名", "单位排名", "约谈名单", "未报送名单", "催交", "进度预警",
           "方法说明"]  # fmt: skip
@@ -95,6 +95,19 @@ def test_cadre_sheet_is_frozen_filtered_and_landscape(ranking: Path) -> None:
     assert ws.freeze_panes == "C2"
     assert ws.auto_filter.ref.startswith("A1:")
     assert (ws.page_setup.orientation, ws.page_setup.paperSize) == ("landscape", 9)
+
+
+def test_rule_columns_have_their_own_width_and_the_others_are_fitted(ranking: Path) -> None:
+    """The figures' columns are RULE_WIDTH wide whatever they hold (they are not measured);
+    the others are fitted to their text, at most 30 wide."""
+    ws, headers = cadre_sheet(ranking)
+    widths = {}  # xlsxwriter writes one <col> for adjacent columns of the same width
+    for dimension in ws.column_dimensions.values():
+        for col in range(dimension.min, dimension.max + 1):
+            widths[headers[col - 1]] = dimension.width  # the file's width: characters + padding
+    rules = [widths[h] for h in headers[4 : 4 + len(RULES)]]
+    assert len(set(rules)) == 1 and rules[0] == pytest.approx(RULE_WIDTH, abs=1)
+    assert widths["姓名"] != rules[0] and all(w <= 31 for w in widths.values())
 
 
 def test_unit_ranking_has_grade_counts_and_caps(ranking: Path) -> None:

@@ -122,6 +122,7 @@ TABLE = [
     [3.0, -0.1, 1e20, 12345678901234567, np.int64(7), float("nan")],
     [True, np.bool_(False), date(2026, 3, 5), datetime(2026, 3, 5, 8, 30), pd.NaT, pd.NA],
     [Cell(2.5), Cell("红", None), Cell(None), "长" * 20000, "x" * 40000, 0.0],
+    [7, -3, 0, "", None, 2**70],  # Python ints and blanks: rendered without `_cell_xml`
 ]
 
 

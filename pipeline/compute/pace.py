@@ -35,7 +35,10 @@ def pace(assessment: Assessment) -> pd.DataFrame:
     projected = np.floor(frame["actual"].astype(float) * factor / step + 1e-9) * step
     frame = frame.assign(required=minimum, projected=projected)
     behind = frame[frame["projected"] < frame["required"]]
-    rows = [_row(rules[str(r["rule_id"])], r, end) for r in behind.to_dict("records")]
+    fields = ["file", "unit", "name", "rule_id", "actual", "required", "projected"]
+    columns = [behind[f].tolist() for f in fields]  # Python values, as to_dict gives, at a third
+    rows = [_row(rules[str(r["rule_id"])], r, end)
+            for r in (dict(zip(fields, values, strict=True)) for values in zip(*columns, strict=True))]  # fmt: skip
     found = pd.DataFrame(rows, columns=list(PACE_COLUMNS))
     order = {rule_id: n for n, rule_id in enumerate(rules)}
     found["_order"] = found["rule_id"].map(order)

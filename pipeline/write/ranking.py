@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, time
 from pathlib import Path
 
@@ -87,9 +87,9 @@ def _write_cadres(ws: Worksheet, formats: Formats, assessment: Assessment) -> No
     column_formats = [formats.number, formats.text, formats.text, formats.score]
     column_formats += [formats.figure] * len(rules)
     column_formats += [formats.wrap, formats.text, formats.text, formats.wrap]
-    _table(ws, formats, headers, rows, column_formats, CADRE_SHEET, assessment)
+    rule_widths = {col: RULE_WIDTH for col in range(4, 4 + len(rules))}
+    _table(ws, formats, headers, rows, column_formats, CADRE_SHEET, assessment, rule_widths)
     ws.set_row(0, 48)
-    ws.set_column(4, 3 + len(rules), RULE_WIDTH)
     ws.freeze_panes(1, 2)
 
 
@@ -157,11 +157,13 @@ def _table(
     column_formats: Sequence[Format],
     name: str,
     assessment: Assessment,
+    fixed: Mapping[int, float] | None = None,
 ) -> None:
-    """A header row at the top, filterable, fitted to width and printed landscape."""
+    """A header row at the top, filterable, fitted to width (``fixed`` columns: as given) and
+    printed landscape."""
     end = write_table(ws, 0, headers, rows, formats, column_formats)
     ws.autofilter(0, 0, max(end - 1, 1), len(headers) - 1)
-    fit_columns(ws, headers, rows, maximum=30, first_row=1)
+    fit_columns(ws, headers, rows, maximum=30, first_row=1, fixed=fixed)
     left, right = page_sides(assessment)
     setup_print(ws, True, 1, f"{name}（{_stage(assessment)}）", left=left, right=right)
 

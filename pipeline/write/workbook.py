@@ -7,7 +7,7 @@ import numbers
 import re
 import unicodedata
 from collections import namedtuple
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -99,8 +99,10 @@ class _Worksheet(Worksheet):
                 kind = type(value)
                 if kind is str and 0 < len(value) <= SHORT_TEXT:
                     cells.append(f'<c r="{letters[col]}{number}"{styles[col]} t="s"><v>{shared(value)}</v></c>')
-                elif kind is float and isfinite(value):
-                    cells.append(f'<c r="{letters[col]}{number}"{styles[col]}><v>{value:.16G}</v></c>')
+                elif (kind is float and isfinite(value)) or kind is int:  # bool is not int here
+                    cells.append(f'<c r="{letters[col]}{number}"{styles[col]}><v>{float(value):.16G}</v></c>')
+                elif value is None or (kind is str and not value):
+                    cells.append(f'<c r="{letters[col]}{number}"{styles[col]}/>')
                 else:
                     cells.append(_cell_xml(self, f"{letters[col]}{number}", value, formats[col]))
             self.table[row] = {0: _Rendered("".join(cells), None), len(values) - 1: _Rendered("", None)}
@@ -316,15 +318,20 @@ def fit_columns(
     minimum: float = 6,
     maximum: float = 40,
     first_row: int | None = None,
+    fixed: Mapping[int, float] | None = None,
 ) -> None:
     """Set each column's width from its widest line (CJK characters count double).
 
     With ``first_row`` (the first data row), rows whose text wraps get the height it needs.
+    ``fixed`` columns get the width it gives them and are not measured: their values must
+    never wrap (numbers).
     """
-    measured = measured_widths(rows, len(headers))
+    fixed = fixed or {}
+    measured = measured_widths(rows, len(headers), skip=fixed.keys())
     heading = np.array([_width(h) for h in headers], dtype=float)
     widths = np.maximum(heading, measured.max(axis=0)) if len(measured) else heading
-    fitted = [min(max(width + 2, minimum), maximum) for width in widths.tolist()]
+    fitted = [fixed[col] if col in fixed else min(max(width + 2, minimum), maximum)
+              for col, width in enumerate(widths.tolist())]  # fmt: skip
     for col, width in enumerate(fitted):
         ws.set_column(col, col, width)
     if first_row is not None:
@@ -338,12 +345,22 @@ def fit_rows(
     fit_measured_rows(ws, first_row, measured_widths(rows, len(widths)), widths)
 
 
-def measured_widths(rows: Iterable[Sequence[object]], columns: int) -> np.ndarray:
+def measured_widths(
+    rows: Iterable[Sequence[object]], columns: int, skip: Collection[int] = ()
+) -> np.ndarray:
     """Each value's width (`_width`) in the first ``columns`` columns: rows × columns, short
-    rows padded with zero widths (for `fit_measured_rows`)."""
+    rows padded with zero widths (for `fit_measured_rows`); columns in ``skip`` not measured
+    (zero widths)."""
+    if skip:
+        rows = list(rows)
+        keep = [col for col in range(columns) if col not in skip]
+        widths = np.zeros((len(rows), columns))
+        picked = [[values[col] for col in keep if col < len(values)] for values in rows]
+        widths[:, keep] = measured_widths(picked, len(keep))
+        return widths
     blank = [0.0] * columns
-    widths = [[_width(value) for value in values[:columns]] for values in rows]
-    padded = [row if len(row) == columns else (row + blank)[:columns] for row in widths]
+    measured = [[_width(value) for value in values[:columns]] for values in rows]
+    padded = [row if len(row) == columns else (row + blank)[:columns] for row in measured]
     return np.array(padded, dtype=float).reshape(len(padded), columns)
 
 
@@ -397,6 +414,8 @@ def _width(value: object) -> float:
         return text_width(value) if value else 0
     if type(value) is float:
         return len(f"{value:.2f}") if math.isfinite(value) else 0
+    if type(value) is int:
+        return len(f"{float(value):.2f}")
     if isinstance(value, Cell):
         value = value.value
     if _is_blank(value):
