@@ -74,3 +74,16 @@ def test_the_fork_server_holds_neither_output_of_the_run_open() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.splitlines() == ["before", f"{os.devnull} {os.devnull}"]
+
+
+def test_the_fork_servers_imports_leave_hypothesis_out_and_pandera_still_checks() -> None:
+    """pandera's data-synthesis strategies would import hypothesis where it is installed (as
+    here): the server hides it, and pandera's checks still find what fails."""
+    code = (
+        "import sys, pipeline.preload, pandas as pd, pandera.pandas as pa\n"
+        "schema = pa.DataFrameSchema({'x': pa.Column(checks=pa.Check(lambda s: s > 0, name='pos'))})\n"
+        "try: schema.validate(pd.DataFrame({'x': [1, -1]}), lazy=True)\n"
+        "except pa.errors.SchemaErrors as e: print(sys.modules['hypothesis'] is None, e.failure_cases['index'].tolist())"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "[1]"]
