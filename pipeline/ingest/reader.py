@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import cast
 
@@ -48,6 +48,7 @@ class ParsedFile:
     problems: list[Problem] = field(default_factory=list)
 
 
+@lru_cache(maxsize=1024)
 def column_letter(index: int) -> str:
     """0 → A, 25 → Z, 26 → AA."""
     letters = ""
@@ -160,10 +161,20 @@ def header_key(value: Cell) -> str:
     return "".join(ch for ch in text if not ch.isspace() and ch != "*")
 
 
-@cache
+# by the spec's id; the spec is kept beside its headers, so that no other object takes its id
+_WANTED: dict[int, tuple[Sheet, dict[str, str]]] = {}
+
+
 def _wanted(spec: Sheet) -> dict[str, str]:
-    """The spec's fields by `header_key`: what a cell must read to be a field's header."""
-    return {header_key(f.name): f.name for f in spec.fields}
+    """The spec's fields by `header_key`: what a cell must read to be a field's header.
+
+    Kept by the spec's identity, not its hash: a frozen spec hashes every one of its fields,
+    and each file asks for five specs.
+    """
+    held = _WANTED.get(id(spec))
+    if held is None:
+        held = _WANTED[id(spec)] = (spec, {header_key(f.name): f.name for f in spec.fields})
+    return held[1]
 
 
 def _field_of(wanted: dict[str, str], value: Cell) -> str | None:
@@ -200,8 +211,9 @@ def _read_table(
 
 def _columns(rows: list[list[Cell]]) -> list[np.ndarray]:
     """The rows' cells column by column, as object arrays; short rows padded with blanks."""
-    width = max(map(len, rows), default=0)
-    if any(len(row) < width for row in rows):  # a merged range filled past the used area
+    lengths = list(map(len, rows))
+    width = max(lengths, default=0)
+    if lengths and min(lengths) < width:  # a merged range filled past the used area
         rows = [row + [None] * (width - len(row)) for row in rows]
     columns = []
     for values in zip(*rows, strict=True):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 from dataclasses import dataclass
 
@@ -27,6 +28,11 @@ OLD_FORMATS = (
 WORKBOOK_PARTS = ("workbook.xml", "workbook.bin")  # .xlsx/.xlsm (also Strict) and .xlsb
 MACRO_PARTS = ("vbaproject.bin", "xl/macrosheets/")  # VBA, and Excel 4.0 (XLM) macro sheets
 MANIFEST_LIMIT = 1024 * 1024
+OPENDOCUMENT_PARTS = frozenset({"mimetype", "META-INF/manifest.xml"})  # read from the zip itself
+END = struct.Struct("<4s4H2LH")  # the zip's end of central directory record
+ENTRY = struct.Struct("<4s4B4HL2L5H2L")  # a central directory entry
+UTF8_NAME = 0x800  # general purpose flag: the entry's name is UTF-8, not code page 437
+Member = tuple[str, int, int]  # name, size unzipped, size packed
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,9 @@ def sniff(data: bytes, display: str, limits: Limits) -> Sniffed:
 
 
 def _sniff_zip(data: bytes, display: str, limits: Limits) -> Sniffed:
+    members = plain_directory(data)
+    if members is not None and not OPENDOCUMENT_PARTS & {name for name, _, _ in members}:
+        return _refused_by_size(members, display, limits) or _spreadsheet(members, display)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return _sniff_archive(archive, display, limits)
@@ -78,23 +87,62 @@ def _sniff_zip(data: bytes, display: str, limits: Limits) -> Sniffed:
         )
 
 
+def plain_directory(data: bytes) -> list[Member] | None:
+    """The members of a plain zip, read straight from its central directory: what every
+    spreadsheet program writes. None for anything else (zip64, a comment, bytes before or after
+    the archive, damage), which zipfile then reads, and judges, itself.
+
+    zipfile makes an object of every member and seeks through a file object: for the two
+    dozen members of a workbook that cost more than hashing the file.
+    """
+    end = len(data) - END.size
+    if end < 0 or data[end : end + 4] != b"PK\x05\x06":
+        return None
+    _, disk, first_disk, here, total, size, offset, comment = END.unpack_from(data, end)
+    if disk or first_disk or here != total or comment or offset + size != end:
+        return None
+    members, at = [], offset
+    for _ in range(total):
+        if at + ENTRY.size > end:
+            return None
+        entry = ENTRY.unpack_from(data, at)
+        flags, packed, unzipped, name_length = entry[5], entry[10], entry[11], entry[12]
+        name = data[at + ENTRY.size : at + ENTRY.size + name_length]
+        if entry[0] != b"PK\x01\x02" or 0xFFFFFFFF in (packed, unzipped) or b"\0" in name:
+            return None
+        members.append((name.decode("utf-8" if flags & UTF8_NAME else "cp437"), unzipped, packed))
+        at += ENTRY.size + name_length + entry[13] + entry[14]
+    return members if at == end else None
+
+
 def _sniff_archive(archive: zipfile.ZipFile, display: str, limits: Limits) -> Sniffed:
     """Sizes from the zip directory first: no member is inflated before they pass."""
-    members = archive.infolist()
-    names = {m.filename for m in members}
-    unzipped = sum(m.file_size for m in members)
-    packed = max(sum(m.compress_size for m in members), 1)
-    if len(members) > limits.max_zip_members or unzipped > limits.max_unzipped_bytes:
-        return _refuse("file-unsafe", display, f"解压后 {unzipped / 1048576:.0f} MB，超过上限")
-    if unzipped / packed > limits.max_zip_ratio and unzipped > 10 * 1024 * 1024:
-        return _refuse("file-unsafe", display, f"压缩比 {unzipped / packed:.0f}:1，疑似压缩炸弹")
+    members = [(m.filename, m.file_size, m.compress_size) for m in archive.infolist()]
+    if refused := _refused_by_size(members, display, limits):
+        return refused
+    names = {name for name, _, _ in members}
     if _ods_is_encrypted(archive, names):
         return Sniffed("", (Problem("file-encrypted", Location(display)),))
     if "mimetype" in names:
         with archive.open("mimetype") as member:
             if member.read(64).startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
                 return Sniffed("ods")
-    lowered = [n.lower() for n in names]
+    return _spreadsheet(members, display)
+
+
+def _refused_by_size(members: list[Member], display: str, limits: Limits) -> Sniffed | None:
+    unzipped = sum(size for _, size, _ in members)
+    packed = max(sum(size for _, _, size in members), 1)
+    if len(members) > limits.max_zip_members or unzipped > limits.max_unzipped_bytes:
+        return _refuse("file-unsafe", display, f"解压后 {unzipped / 1048576:.0f} MB，超过上限")
+    if unzipped / packed > limits.max_zip_ratio and unzipped > 10 * 1024 * 1024:
+        return _refuse("file-unsafe", display, f"压缩比 {unzipped / packed:.0f}:1，疑似压缩炸弹")
+    return None
+
+
+def _spreadsheet(members: list[Member], display: str) -> Sniffed:
+    """Which workbook the parts make, if any, and whether it carries macros."""
+    lowered = [name.lower() for name in {name for name, _, _ in members}]
     if not any(n.endswith(WORKBOOK_PARTS) for n in lowered):
         return _refuse("file-not-workbook", display, "压缩包中没有工作簿")
     macro = any(part in n for n in lowered for part in MACRO_PARTS)
