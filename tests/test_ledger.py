@@ -420,3 +420,35 @@ def test_damaged_anchors_are_refused_in_chinese_naming_the_ledger(
     workspace = damaged_copy(kept, tmp_path, "UPDATE files SET anchors = '{not json'")
     with Ledger(workspace) as ledger, pytest.raises(PipelineError, match=DAMAGED):
         ledger.batch().locate("基本信息", 0, "姓名", 0)  # anchors are parsed when first used
+
+
+def test_drops_of_many_arrivals_are_told_apart_as_one_by_one(tmp_path: Path) -> None:
+    """More arrivals than one query binds: repeated, waiting, new and twice-dropped content."""
+    from pipeline.ledger.archive import Arrival
+    from pipeline.ledger.records import QUERY_VALUES, record_drops
+
+    def arrival(n: int, path: str) -> Arrival:
+        return Arrival(path, f"{n:064x}", 10, 0.0, tmp_path / f"{n}.xlsx")
+
+    count = QUERY_VALUES * 2 + 7
+    with Store(tmp_path / "lianxi.db") as store:
+        db = store.db
+        for n in range(count + 3):  # the last 3 only arrive in the second run
+            db.execute(
+                "INSERT INTO files (sha256, display, path, size, mtime, received, archive)"
+                " VALUES (?, ?, ?, 10, 0, 'then', ?)",
+                (f"{n:064x}", f"inbox/{n}.xlsx", f"{n}.xlsx", f"archive/{n}.xlsx"),
+            )
+        assert record_drops(db, [arrival(n, f"{n}.xlsx") for n in range(count)], "then") == []
+        moved = [(f"{n:064x}",) for n in range(0, count, 2)]  # the odd ones wait to be moved
+        db.executemany("UPDATE drops SET moved_at = 'then' WHERE sha256 = ?", moved)
+
+        again = [arrival(n, f"{n}.xlsx") for n in range(count + 3)]  # and 3 new contents
+        twice = [arrival(1, "转发/1.xlsx"), arrival(count, "转发/新.xlsx")]  # waiting; new
+        repeats = record_drops(db, [*again, *twice], "now")
+        assert sorted(r.path for r in repeats) == sorted(
+            [f"{n}.xlsx" for n in range(0, count, 2)] + ["转发/1.xlsx", "转发/新.xlsx"]
+        )
+        assert {r.display for r in repeats if r.path == "转发/新.xlsx"} == {f"inbox/{count}.xlsx"}
+        made = db.execute("SELECT count(*) FROM drops WHERE received = 'now'").fetchone()[0]
+        assert made == len(range(0, count, 2)) + 3 + 2

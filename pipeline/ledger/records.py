@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -12,6 +12,7 @@ from pipeline.ledger.batch import store_problems
 from pipeline.outcomes import FileOutcome
 
 INBOX = "inbox"
+QUERY_VALUES = 500  # values bound in one query at most (SQLite allows a few thousand at least)
 
 
 @dataclass(frozen=True)
@@ -61,23 +62,39 @@ def unique_display(relative: str, taken: set[str]) -> str:
 
 def record_drops(db: sqlite3.Connection, arrivals: Iterable[Arrival], now: str) -> list[Repeat]:
     """A drop row for each arrival not already waiting to be moved; the repeats among them."""
-    repeats = []
-    for arrival in sorted(arrivals, key=lambda a: a.relative):
-        waiting = db.execute(
-            "SELECT 1 FROM drops WHERE sha256 = ? AND path = ? AND moved_at IS NULL",
-            (arrival.sha256, arrival.relative),
-        ).fetchone()
-        if waiting:
+    arrivals = sorted(arrivals, key=lambda a: a.relative)
+    dropped: set[str] = set()  # content with a drop already, this run's included
+    waiting: set[tuple[str, str]] = set()  # (content, path) of drops not yet moved
+    for sha256, path, moved_at in _drops_of(db, {a.sha256 for a in arrivals}):
+        dropped.add(sha256)
+        if moved_at is None:
+            waiting.add((sha256, path))
+    repeats, rows = [], []
+    for arrival in arrivals:
+        if (arrival.sha256, arrival.relative) in waiting:
             continue  # a run stopped before moving it: the same drop
-        before = db.execute("SELECT count(*) FROM drops WHERE sha256 = ?", (arrival.sha256,))
-        if before.fetchone()[0]:
+        if arrival.sha256 in dropped:
             display = db.execute("SELECT display FROM files WHERE sha256 = ?", (arrival.sha256,))
             repeats.append(Repeat(arrival.relative, display.fetchone()[0]))
-        db.execute(
-            "INSERT INTO drops (sha256, path, size, mtime, received) VALUES (?, ?, ?, ?, ?)",
-            (arrival.sha256, arrival.relative, arrival.size, arrival.mtime, now),
-        )
+        dropped.add(arrival.sha256)
+        waiting.add((arrival.sha256, arrival.relative))
+        rows.append((arrival.sha256, arrival.relative, arrival.size, arrival.mtime, now))
+    db.executemany(
+        "INSERT INTO drops (sha256, path, size, mtime, received) VALUES (?, ?, ?, ?, ?)", rows
+    )
     return repeats
+
+
+def _drops_of(
+    db: sqlite3.Connection, shas: Collection[str]
+) -> Iterator[tuple[str, str, str | None]]:
+    """(content, path, when moved) of every drop of these contents, a few hundred a query."""
+    listed = sorted(shas)
+    for start in range(0, len(listed), QUERY_VALUES):
+        part = listed[start : start + QUERY_VALUES]
+        marks = ", ".join("?" * len(part))
+        query = f"SELECT sha256, path, moved_at FROM drops WHERE sha256 IN ({marks})"
+        yield from db.execute(query, part)
 
 
 def record_outcomes(db: sqlite3.Connection, outcomes: Iterable[FileOutcome]) -> None:
