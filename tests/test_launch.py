@@ -29,6 +29,12 @@ if __name__ == "__main__":
 """
 
 
+def _python(code: str, *arguments: str) -> str:
+    """What ``python -c code arguments`` prints (it must succeed)."""
+    command = [sys.executable, "-c", code, *arguments]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
 def test_the_console_script_runs_the_launcher() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert project["project"]["scripts"]["lianxi"] == "pipeline.launch:main"
@@ -44,11 +50,7 @@ def test_a_process_spawned_by_the_script_does_not_load_the_command_line(tmp_path
 
 
 def test_the_launcher_runs_the_command_line() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", "from pipeline.launch import main; main()", "--version"],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    assert "lianxi" in done.stdout
+    assert "lianxi" in _python("from pipeline.launch import main; main()", "--version")
 
 
 def test_the_launcher_spares_the_exit_a_last_walk_over_every_object() -> None:
@@ -56,10 +58,7 @@ def test_the_launcher_spares_the_exit_a_last_walk_over_every_object() -> None:
         "import atexit, gc; from pipeline.launch import main; "
         "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0)); main()"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code, "--version"], capture_output=True, text=True, check=True
-    )
-    assert "frozen True" in done.stdout
+    assert "frozen True" in _python(code, "--version")
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="reads the server's descriptors in /proc")
@@ -72,8 +71,7 @@ def test_the_fork_server_holds_neither_output_of_the_run_open() -> None:
         "server = forkserver._forkserver._forkserver_pid; "
         "print(*(os.readlink(f'/proc/{server}/fd/{fd}') for fd in (1, 2)))"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.splitlines() == ["before", f"{os.devnull} {os.devnull}"]
+    assert _python(code).splitlines() == ["before", f"{os.devnull} {os.devnull}"]
 
 
 def test_the_fork_servers_imports_leave_hypothesis_out_and_pandera_still_checks() -> None:
@@ -85,5 +83,4 @@ def test_the_fork_servers_imports_leave_hypothesis_out_and_pandera_still_checks(
         "try: schema.validate(pd.DataFrame({'x': [1, -1]}), lazy=True)\n"
         "except pa.errors.SchemaErrors as e: print(sys.modules['hypothesis'] is None, e.failure_cases['index'].tolist())"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["True", "[1]"]
+    assert _python(code).split() == ["True", "[1]"]
