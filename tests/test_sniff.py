@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from factories import compliant_content
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pipeline.demo.fill import fill_ledger
 from pipeline.ingest import sniff as sniffing
@@ -40,12 +42,14 @@ def ledger_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return path.read_bytes()
 
 
-def _zip(**options: object) -> bytes:
+def _zip(extra: bytes = b"", **options: object) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for key, value in options.items():
             setattr(archive, key, value)
-        archive.writestr("[Content_Types].xml", "<Types/>")
+        types = zipfile.ZipInfo("[Content_Types].xml")
+        types.extra = extra
+        archive.writestr(types, "<Types/>")
         archive.writestr("xl/workbook.xml", "<workbook/>" * 100)
         archive.writestr("xl/中文.xml", "<x/>")  # a UTF-8 name
     return buffer.getvalue()
@@ -74,6 +78,12 @@ def test_a_utf8_name_is_read_as_zipfile_reads_it() -> None:
         pytest.param(lambda data: data + b"\0", id="bytes after the archive"),
         pytest.param(lambda data: data.replace(b"PK\x01\x02", b"PK\x01\x03", 1), id="damaged"),
         pytest.param(lambda _: _zip(comment=b"saved by a tool"), id="archive comment"),
+        pytest.param(lambda _: _zip(b"UT\x05\x00\x01\x00\x00\x00\x00"), id="extra field"),
+        pytest.param(lambda _: _zip(b"UT\x09\x00\x01"), id="corrupt extra field"),
+        pytest.param(
+            lambda data: data.replace(b"PK\x01\x02\x14\x03\x14", b"PK\x01\x02\x14\x03\x40", 1),
+            id="a version zipfile does not read",
+        ),
     ],
 )
 def test_an_unusual_zip_is_left_to_zipfile(
@@ -82,6 +92,41 @@ def test_an_unusual_zip_is_left_to_zipfile(
     data = unusual(_zip())
     assert plain_directory(data) is None
     assert sniff(data, "inbox/x.xlsx", Limits()) == _by_zipfile(data, monkeypatch, "inbox/x.xlsx")
+
+
+def test_a_name_flagged_utf8_that_is_not_gets_zipfiles_verdict(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = bytearray(_zip())
+    entry = data.find(b"PK\x01\x02")
+    data[entry + 9] |= 0x08  # general purpose flag bit 11: the name is UTF-8
+    data[entry + 46] = 0xFF  # which no UTF-8 name starts with
+    assert plain_directory(bytes(data)) is None
+    sniffed = sniff(bytes(data), "inbox/x.xlsx", Limits())
+    assert sniffed == _by_zipfile(bytes(data), monkeypatch, "inbox/x.xlsx")
+    assert [p.code for p in sniffed.problems] == ["file-unreadable"]
+
+
+CHANGES = st.lists(st.tuples(st.integers(1, 400), st.integers(0, 255)), min_size=1, max_size=6)
+FIXTURES_KEPT = [HealthCheck.function_scoped_fixture]  # monkeypatch is undone every example
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=FIXTURES_KEPT)
+@given(changes=CHANGES)
+def test_a_damaged_directory_never_raises_and_gets_zipfiles_verdict(
+    changes: list[tuple[int, int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bytes changed anywhere in the directory's end of the file: the same verdict either way."""
+    data = bytearray(_zip())
+    for back, value in changes:
+        data[-min(back, len(data))] = value
+    damaged = bytes(data)
+    members = plain_directory(damaged)
+    if members is not None:
+        assert members == _zipfile_members(damaged)
+    assert sniff(damaged, "inbox/x.xlsx", Limits()) == _by_zipfile(
+        damaged, monkeypatch, "inbox/x.xlsx"
+    )
 
 
 def test_a_zip64_directory_is_left_to_zipfile(monkeypatch: pytest.MonkeyPatch) -> None:

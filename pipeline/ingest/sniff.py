@@ -31,6 +31,7 @@ MANIFEST_LIMIT = 1024 * 1024
 OPENDOCUMENT_PARTS = frozenset({"mimetype", "META-INF/manifest.xml"})  # read from the zip itself
 END = struct.Struct("<4s4H2LH")  # the zip's end of central directory record
 ENTRY = struct.Struct("<4s4B4HL2L5H2L")  # a central directory entry
+ZIP64_LOCATOR = b"PK\x06\x07"  # before the end record of a zip64 archive
 UTF8_NAME = 0x800  # general purpose flag: the entry's name is UTF-8, not code page 437
 Member = tuple[str, int, int]  # name, size unzipped, size packed
 
@@ -89,14 +90,16 @@ def _sniff_zip(data: bytes, display: str, limits: Limits) -> Sniffed:
 
 def plain_directory(data: bytes) -> list[Member] | None:
     """The members of a plain zip, read straight from its central directory: what every
-    spreadsheet program writes. None for anything else (zip64, a comment, bytes before or after
-    the archive, damage), which zipfile then reads, and judges, itself.
+    spreadsheet program writes. None for anything else (zip64, a comment, extra fields, bytes
+    before or after the archive, damage), which zipfile then reads, and judges, itself.
 
     zipfile makes an object of every member and seeks through a file object: for the two
     dozen members of a workbook that cost more than hashing the file.
     """
     end = len(data) - END.size
     if end < 0 or data[end : end + 4] != b"PK\x05\x06":
+        return None
+    if ZIP64_LOCATOR in data[max(end - 20, 0) : end]:  # zipfile would read a zip64 end there
         return None
     _, disk, first_disk, here, total, size, offset, comment = END.unpack_from(data, end)
     if disk or first_disk or here != total or comment or offset + size != end:
@@ -106,12 +109,20 @@ def plain_directory(data: bytes) -> list[Member] | None:
         if at + ENTRY.size > end:
             return None
         entry = ENTRY.unpack_from(data, at)
-        flags, packed, unzipped, name_length = entry[5], entry[10], entry[11], entry[12]
+        version, flags = entry[3], entry[5]
+        packed, unzipped, name_length, extra_length, comment_length = entry[10:15]
         name = data[at + ENTRY.size : at + ENTRY.size + name_length]
-        if entry[0] != b"PK\x01\x02" or 0xFFFFFFFF in (packed, unzipped) or b"\0" in name:
+        if (
+            entry[0] != b"PK\x01\x02" or version > zipfile.MAX_EXTRACT_VERSION or extra_length
+            or 0xFFFFFFFF in (packed, unzipped) or b"\0" in name
+        ):  # fmt: skip
+            return None  # damaged, too new, with extra fields (zipfile checks them), zip64
+        try:
+            text = name.decode("utf-8" if flags & UTF8_NAME else "cp437")
+        except UnicodeDecodeError:  # a name flagged UTF-8 that is not: zipfile's verdict
             return None
-        members.append((name.decode("utf-8" if flags & UTF8_NAME else "cp437"), unzipped, packed))
-        at += ENTRY.size + name_length + entry[13] + entry[14]
+        members.append((text, unzipped, packed))
+        at += ENTRY.size + name_length + comment_length
     return members if at == end else None
 
 
