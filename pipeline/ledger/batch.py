@@ -29,15 +29,10 @@ def store_received(
 ) -> None:  # fmt: skip
     """Insert every file of ``received`` (content new to the ledger) with all it was read as."""
     rows = []
-    folder = os.path.join(os.fspath(state), "")  # archived copies lie under it: cut as text
     for read in received.reads:
         arrival = arrivals[read.sha256]
-        archived = os.fspath(arrival.archived)
-        if not archived.startswith(folder):
-            raise ValueError(f"{archived} is not in {folder}")
-        archived = archived[len(folder) :].replace(os.sep, "/")
         rows.append((read.sha256, read.display, arrival.relative, arrival.size, arrival.mtime, now,
-                     archived, read.parsed.template_id,
+                     arrival.archived.relative_to(state).as_posix(), read.parsed.template_id,
                      json.dumps(read.anchors, ensure_ascii=False, sort_keys=True)))  # fmt: skip
     db.executemany(
         "INSERT INTO files (sha256, display, path, size, mtime, received, archive, template_id,"

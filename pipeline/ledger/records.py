@@ -12,7 +12,7 @@ from pipeline.ledger.batch import store_problems
 from pipeline.outcomes import FileOutcome
 
 INBOX = "inbox"
-QUERY_VALUES = 500  # values bound in one query at most (SQLite allows a few thousand at least)
+QUERY_VALUES = 500  # values bound in one query at most (under SQLite's oldest limit, 999)
 
 
 @dataclass(frozen=True)
