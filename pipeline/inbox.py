@@ -105,22 +105,23 @@ def take(
 
 class Taking:
     """The files of the inbox, taken on iteration: each one ready is archived and its arrival
-    yielded as soon as its copy is made, in path order; the young wait at most ``settle``
+    yielded as soon as its original is kept, in path order; the young wait at most ``settle``
     seconds once, at the end, and those that settled are archived too.
 
     Ready means: not an owner, hidden or linked file, not held by another program, and either a
     complete zip or not modified for ``settle`` seconds. Each file is opened once, looked at
-    and copied from that handle, so a run reads the first copies while the rest are looked at
-    and made; they are made durable by one sync when the iteration ends: nothing may record an
-    arrival before that. `intake` is complete then.
+    and kept from that handle, so a run reads the first originals while the rest are looked at
+    and kept; the archive's pack is made durable when the iteration ends: nothing may record an
+    arrival before that. `intake` is complete then. Content in ``known`` (checksum → location:
+    the ledger's) is not kept again.
     """
 
     def __init__(
         self, inbox: Path, archive: Path, *, settle: float,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = time.sleep, known: Mapping[str, str] | None = None,
     ) -> None:  # fmt: skip
         self.intake, self.settle, self.sleep = Intake(), settle, sleep
-        self._archive = Archive(archive)
+        self._archive = Archive(archive, known)
         root = len(os.fspath(inbox)) + 1
         files = [
             (e.path, e.path[root:].replace(os.sep, "/"), e.is_symlink()) for e in _entries(inbox)
@@ -135,10 +136,8 @@ class Taking:
 
     def __iter__(self) -> Iterator[Arrival]:
         young: list[tuple[str, str]] = []
-        copies: list[Path] = []
         for path, relative, link in self._files:
             if arrival := self._take(path, relative, link, young):
-                copies.append(arrival.archived)
                 yield arrival
         if young:
             with suppress(FileNotFoundError):
@@ -146,10 +145,8 @@ class Taking:
                 self.sleep(min(self.settle, waited))
         for path, relative in young:
             if arrival := self._take(path, relative, False, None):
-                copies.append(arrival.archived)
                 yield arrival
-        if copies:
-            make_durable(copies, folders={self._archive.root, *(copy.parent for copy in copies)})
+        self._archive.close()
         self.intake.arrivals.sort(key=lambda a: a.relative)
 
     def _take(
@@ -187,7 +184,7 @@ class Taking:
                 young.append((path, relative))
                 return None
             try:
-                return self._archive.take(handle, path, relative, sync=False)
+                return self._archive.take(handle, path, relative)
             except FileNotFoundError:  # taken out of the inbox while it was copied
                 return None
             except FileChanged:

@@ -28,7 +28,7 @@ from pipeline.ingest import Batch, ingest, receive
 from pipeline.ingest.executors import executor_for
 from pipeline.ingest.worker import FileRead
 from pipeline.ledger import Ledger, Repeat, require_ledger, workspace_lock
-from pipeline.ledger.archive import discard_parts
+from pipeline.ledger.archive import discard_unrecorded
 from pipeline.ledger.checkpoint import checkpoint
 from pipeline.outcomes import FileOutcome, Status
 from pipeline.problems import Problem
@@ -120,12 +120,12 @@ def run(
         # the old files' rows that reconciling needs, and their figures, while readers work
         context = figures_context(rule_set, options.run_period, options.run_year, options.as_of)
         ledger.decode_ahead(AHEAD_SHEETS, context)
-        discard_parts(ledger.archive)
+        discard_unrecorded(ledger.archive, ledger.packs())
         # receipts beside returned files, half-written by a killed run (已处理 has none: at a
         # province's scale it holds every file of the year, not worth walking)
         discard_temporaries(inbox / RETURNED)
-        taking = Taking(inbox, ledger.archive, settle=options.settle)
-        jobs = ((str(arrival.archived), display) for arrival, display in ledger.fresh(taking))
+        taking = Taking(inbox, ledger.archive, settle=options.settle, known=ledger.originals())
+        jobs = ((arrival.archived, display) for arrival, display in ledger.fresh(taking))
         measuring = Measuring(rule_set, options.run_period, options.run_year, options.as_of)
         check = Checking(options.as_of, options.run_year, measuring)  # in the readers
         # while this process waits for its readers: the templates the outputs are rendered from
@@ -252,11 +252,13 @@ def workbook_sources(batch: Batch, displays: set[str]) -> dict[str, Source]:
     files = batch.files[batch.files["display"].isin(displays)]
     return {
         str(display): Source(
-            Path(str(path)), template_id,
+            str(path), template_id,
             {sheet: anchors[number] for sheet, anchors in batch.anchors.items() if number in anchors},
+            str(sha256),
         )
-        for number, display, path, template_id in zip(
-            files.index, files["display"], files["path"], files["template_id"], strict=True
+        for number, display, path, template_id, sha256 in zip(
+            files.index, files["display"], files["path"], files["template_id"], files["sha256"],
+            strict=True,
         )
         if isinstance(template_id, str)
     }  # fmt: skip

@@ -6,6 +6,8 @@ every other output by its bytes.
 
 from __future__ import annotations
 
+import hashlib
+import zipfile
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -36,3 +38,16 @@ def outbox_snapshot(workspace: Path) -> Snapshot:
 def files_under(folder: Path) -> list[str]:
     """The relative path of every file under ``folder``, sorted."""
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def originals_under(archive: Path) -> list[str]:
+    """The checksum of every original kept under ``archive`` (in a run's pack or, as earlier
+    versions kept them, in a file of its own), sorted: an unfinished pack fails to open."""
+    found = []
+    for path in sorted(archive.rglob("*")):
+        if path.suffix == ".zip":
+            with zipfile.ZipFile(path) as pack:
+                found += [hashlib.sha256(pack.read(name)).hexdigest() for name in pack.namelist()]
+        elif path.is_file():
+            found.append(hashlib.sha256(path.read_bytes()).hexdigest())
+    return sorted(found)

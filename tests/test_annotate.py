@@ -257,11 +257,11 @@ def test_a_sheet_with_comments_of_its_own_is_marked_by_openpyxl(
     result: RunResult, tmp_path: Path
 ) -> None:
     job = _jobs(result, tmp_path)["原样"]
-    workbook = load_workbook(job.source.path)
+    workbook = load_workbook(job.source.open())
     cell = next(iter(expected_cells("原样")))
     workbook[SHEET][cell].comment = Comment("干部自己的批注", "张三")
     workbook.save(commented := tmp_path / "带批注.xlsx")
-    job = replace(job, source=replace(job.source, path=commented))
+    job = replace(job, source=replace(job.source, path=str(commented)))
 
     with pytest.raises(patching.Unsupported):
         patching.annotate_workbook(job)
@@ -298,7 +298,7 @@ def test_the_xml_path_makes_the_cells_and_rows_it_marks(tmp_path: Path) -> None:
     workbook.save(source)
     problems = tuple(Problem("value-required", Location("稀疏.xlsx", SHEET, cell),
                              params={"column": "活动类型"}) for cell in ("B1", "B3"))  # fmt: skip
-    job = Job(Source(source, "ledger"), tmp_path / "回执.xlsx", problems, "张三，退回")
+    job = Job(Source(str(source), "ledger"), tmp_path / "回执.xlsx", problems, "张三，退回")
 
     assert patching.annotate_workbook(job) == job.target
 
@@ -330,7 +330,7 @@ def test_the_xml_path_keeps_a_picture_pasted_into_the_marked_sheet(tmp_path: Pat
     ws.insert_image("D2", "照片.png", {"image_data": io.BytesIO(_png())})
     workbook.close()
     problem = Problem("value-required", Location("有图片.xlsx", SHEET, "B2"), params={"column": "活动类型"})
-    job = Job(Source(source, "ledger"), tmp_path / "回执.xlsx", (problem,), "张三，退回")
+    job = Job(Source(str(source), "ledger"), tmp_path / "回执.xlsx", (problem,), "张三，退回")
 
     assert patching.annotate_workbook(job) == job.target
 

@@ -12,6 +12,7 @@ import hashlib
 import os
 import sqlite3
 import time
+import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +25,7 @@ from test_corpus import ENTRIES, VALID, fill_corpus_inbox
 
 from pipeline.cli import main
 from pipeline.demo.fill import fill_roster
+from pipeline.originals import read_original
 from pipeline.write import RANKING
 from pipeline.write.receipts import RECEIPT_SUFFIX
 
@@ -113,8 +115,12 @@ def test_every_file_taken_is_in_the_ledger_and_the_archive(ran: Ran) -> None:
     assert set(taken.values()) == set(files)  # same content twice: one file
     assert unmoved == []
     for sha256, archived in files.items():
-        copy = state / archived
-        assert hashlib.sha256(copy.read_bytes()).hexdigest() == sha256, archived
+        data, _ = read_original(str(state / archived))
+        assert hashlib.sha256(data).hexdigest() == sha256, archived
+    (pack,) = (state / "archive").glob("*.zip")  # the run's one pack, which any zip tool opens
+    with zipfile.ZipFile(pack) as opened:
+        kept = {hashlib.sha256(opened.read(name)).hexdigest() for name in opened.namelist()}
+    assert kept == set(files)
 
 
 def test_the_valid_submissions_are_counted(ran: Ran) -> None:

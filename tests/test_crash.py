@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from factories import compliant_content, make_workspace, roster_rows, submit, submit_roster
-from snapshots import Snapshot, files_under, outbox_snapshot
+from snapshots import Snapshot, files_under, originals_under, outbox_snapshot
 
 from pipeline.demo.fill import fill_ledger
 from pipeline.ledger.checkpoint import CRASH_VARIABLE
@@ -114,7 +114,7 @@ def end_of(workspace: Path) -> End:
     return End(
         outbox_snapshot(workspace),
         files_under(workspace / "inbox"),
-        files_under(workspace / "state" / "archive"),
+        originals_under(workspace / "state" / "archive"),
         ledger,
     )
 
@@ -157,7 +157,7 @@ def test_the_uninterrupted_run_files_everything_away(
         "已处理/干部名册.xlsx", "已处理/张明-半年.xlsx", "已处理/张明.xlsx", "已处理/转发/张明.xlsx",
         "退回/县2/刘洋.xlsx", "退回/县2/刘洋.回执.txt", "退回/说明.xlsx", "退回/说明.回执.txt",
     ]  # fmt: skip
-    assert len(end.archive) == 5  # one copy per content: the re-drop is not duplicated
+    assert len(end.archive) == 5  # one original per content: the re-drop is not kept again
     assert len(files_under(template / "inbox")) == 6
     assert f"{YEAR}-年底考核/排名.xlsx" in end.outbox
 

@@ -9,12 +9,11 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
 
 import pytest
 from click.testing import CliRunner
 from factories import compliant_content, make_workspace, roster_rows, submit, submit_roster
-from snapshots import files_under
+from snapshots import files_under, originals_under
 
 from pipeline.cli import main
 from pipeline.demo.fill import fill_ledger
@@ -22,6 +21,7 @@ from pipeline.inbox import candidates, take
 from pipeline.ingest import receive
 from pipeline.ledger import Ledger, workspace_lock
 from pipeline.ledger import archive as archive_module
+from pipeline.originals import read_original
 from pipeline.rules.model import Period
 from pipeline.runner import RunOptions, run
 
@@ -97,7 +97,7 @@ def test_a_file_still_being_copied_is_left_and_taken_once_complete(
     waits: list[float] = []
     done = take(inbox, archive, settle=5.0, sleep=waits.append)
     assert waits == [] and [a.relative for a in done.arrivals] == ["张明.xlsx"]
-    assert done.arrivals[0].archived.read_bytes() == workbook_bytes
+    assert read_original(done.arrivals[0].archived)[0] == workbook_bytes
 
 
 def test_links_hidden_files_and_the_filed_away_folders_are_not_taken(
@@ -126,7 +126,7 @@ def test_links_hidden_files_and_the_filed_away_folders_are_not_taken(
     assert set(left) == {"县/.隐藏/王芳.xlsx", "外部文件夹", "快捷方式.xlsx"}
     assert "隐藏" in left["县/.隐藏/王芳.xlsx"] and "快捷方式" in left["快捷方式.xlsx"]
     assert "快捷方式" in left["外部文件夹"]
-    assert len(files_under(archive)) == 1  # the same content, archived once
+    assert len(originals_under(archive)) == 1  # the same content, archived once
 
 
 def test_a_file_changed_while_it_is_copied_is_left_for_a_later_run(
@@ -137,21 +137,20 @@ def test_a_file_changed_while_it_is_copied_is_left_for_a_later_run(
     source = inbox / "张明.xlsx"
     source.write_bytes(workbook_bytes)
     os.utime(source, (time.time() - 3600, time.time() - 3600))
-    copy = archive_module._copy_hashing
+    unchanged = archive_module._unchanged
 
-    def written_meanwhile(reader: BinaryIO, target: str, sync: bool) -> str:
-        digest = copy(reader, target, sync)
-        with source.open("ab") as handle:  # the cadre saves again while we copy
+    def written_meanwhile(path: str, before: os.stat_result, relative: str) -> None:
+        with source.open("ab") as handle:  # the cadre saves again while we read it
             handle.write(b"more")
-        return digest
+        unchanged(path, before, relative)
 
-    monkeypatch.setattr(archive_module, "_copy_hashing", written_meanwhile)
+    monkeypatch.setattr(archive_module, "_unchanged", written_meanwhile)
     taken = take(inbox, archive, settle=5.0)
     assert taken.arrivals == [] and [(n.relative, n.retry) for n in taken.left] == [
         ("张明.xlsx", True)
     ]
     assert "仍在写入" in str(taken.left[0])
-    assert files_under(archive) == []  # no half-made copy is left behind
+    assert files_under(archive) == []  # nothing of it is kept
 
 
 def test_a_run_clears_receipts_half_written_beside_returned_files_and_nothing_else(
@@ -205,7 +204,7 @@ def test_files_are_filed_away_with_receipts_beside_returned_ones_never_overwriti
     assert (inbox / "已处理" / "张明.xlsx").read_bytes() == b"the clerk's own file"
     receipt = (inbox / "退回" / "县2" / "刘洋.回执.txt").read_text(encoding="utf-8-sig")
     assert "处理结果：退回" in receipt and "活动记录!A5" in receipt
-    assert len(files_under(workspace / "state" / "archive")) == 3
+    assert len(originals_under(workspace / "state" / "archive")) == 3
 
 
 def test_a_second_run_refuses_clearly_while_one_holds_the_workspace(tmp_path: Path) -> None:
@@ -245,7 +244,7 @@ def test_a_file_replaced_after_the_ledger_recorded_it_keeps_both_versions(tmp_pa
     submit(workspace, compliant_content("张明", UNIT, lectures=4), "张明.xlsx")
     with Ledger(workspace) as ledger:  # a run killed just after recording the file
         intake = take(inbox, ledger.archive, settle=0)
-        jobs = [(str(a.archived), d) for a, d in ledger.fresh(intake.arrivals)]
+        jobs = [(a.archived, d) for a, d in ledger.fresh(intake.arrivals)]
         ledger.record(intake.arrivals, receive(jobs, workers=1))
     newer = fill_ledger(compliant_content("张明", UNIT, lectures=9), tmp_path / "新.xlsx")
     os.replace(newer, inbox / "张明.xlsx")  # the clerk replaced it before the next run
@@ -253,7 +252,7 @@ def test_a_file_replaced_after_the_ledger_recorded_it_keeps_both_versions(tmp_pa
     first = run(options(workspace))
     assert sorted(o.file for o in first.outcomes) == ["inbox/张明.xlsx", "inbox/张明（2）.xlsx"]
     assert files_under(inbox) == ["已处理/张明.xlsx"]
-    assert len(files_under(workspace / "state" / "archive")) == 2  # both versions kept
+    assert len(originals_under(workspace / "state" / "archive")) == 2  # both versions kept
     run(options(workspace))
     with Ledger(workspace) as ledger:
         places = {v.display: v.places for v in ledger.versions()}

@@ -171,7 +171,7 @@ def test_a_changed_problem_remakes_the_annotated_workbook(tmp_path: Path) -> Non
     where = Location("inbox/李华.xlsx", "活动记录", "A4")
     impossible = Problem("date-impossible", where, f"{YEAR}年2月30日", {"column": "日期"})
     job = Job(
-        Source(source, "ledger"),
+        Source(str(source), "ledger"),
         tmp_path / "回执" / "李华（批注回执）.xlsx",
         (impossible,),
         "李华，退回",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import sqlite3
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -28,11 +31,14 @@ from pipeline.cli import main
 from pipeline.cli.history import HEADERS as HISTORY_HEADERS
 from pipeline.demo.fill import fill_ledger
 from pipeline.errors import PipelineError
+from pipeline.inbox import take
 from pipeline.ingest import Batch, assemble, receive, segment
 from pipeline.ledger import Ledger
-from pipeline.ledger.archive import archive_file
+from pipeline.ledger import archive as archive_module
+from pipeline.ledger.archive import Archive, discard_unrecorded
 from pipeline.ledger.batch import StoredSegment, decode_ahead
 from pipeline.ledger.store import MIGRATIONS, PAGE_SIZE, Store
+from pipeline.originals import read_original
 from pipeline.resources import templates_dir
 from pipeline.rules.model import Period
 from pipeline.runner import RunOptions, RunResult, run
@@ -150,10 +156,9 @@ def kept(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kept]:
     (workspace / "inbox" / "说明.xlsx").write_text("not a workbook", encoding="utf-8")
     shutil.copyfile(templates_dir() / "联系青年工作台账.xlsx", workspace / "inbox" / "空白.xlsx")
     with Ledger(workspace) as ledger:
-        inbox = workspace / "inbox"
-        arrivals = [archive_file(p, p.name, ledger.archive) for p in sorted(inbox.iterdir())]
+        arrivals = take(workspace / "inbox", ledger.archive, settle=0).arrivals
         fresh = ledger.fresh(arrivals)
-        received = receive([(str(a.archived), d) for a, d in fresh], workers=2)
+        received = receive([(a.archived, d) for a, d in fresh], workers=2)
         ledger.record(arrivals, received)
         yield Kept(assemble(received), ledger.batch(), workspace)  # its rows are read while open
 
@@ -168,7 +173,8 @@ def test_kept_rows_are_the_rows_read(kept: Kept) -> None:
 def test_kept_files_anchors_and_read_problems_are_those_read(kept: Kept) -> None:
     columns = ["display", "sha256", "template_id"]
     pd.testing.assert_frame_equal(kept.kept.files[columns], kept.read.files[columns])
-    assert all(Path(p).is_file() for p in kept.kept.files["path"])  # the archived copies
+    for path, sha256 in zip(kept.kept.files["path"], kept.kept.files["sha256"], strict=True):
+        assert hashlib.sha256(read_original(path)[0]).hexdigest() == sha256  # the originals
     assert {s: a for s, a in kept.kept.anchors.items() if a} == {
         s: a for s, a in kept.read.anchors.items() if a
     }
@@ -372,15 +378,52 @@ def test_commands_that_need_a_ledger_say_so(tmp_path: Path) -> None:
     assert not (tmp_path / "state").exists()
 
 
-def test_a_fresh_content_keeps_its_first_name_and_archive_copy(tmp_path: Path) -> None:
-    workspace = make_workspace(tmp_path)
+def test_a_content_taken_twice_is_kept_once_in_the_runs_pack(tmp_path: Path) -> None:
     source = fill_ledger(compliant_content("王芳", UNIT), tmp_path / "王芳.xlsx")
-    with Ledger(workspace) as ledger:
-        first = archive_file(source, "b/王芳.xlsx", ledger.archive)
-        second = archive_file(source, "a/王芳.XLSX", ledger.archive)
-    assert first.archived == second.archived and first.archived.suffix == ".xlsx"
-    assert first.archived.read_bytes() == source.read_bytes()
-    assert first.archived.parent.name == first.sha256[:2]
+    archive = Archive(tmp_path / "archive")
+    with source.open("rb") as first_handle, source.open("rb") as second_handle:
+        first = archive.take(first_handle, str(source), "b/王芳.xlsx")
+        second = archive.take(second_handle, str(source), "a/王芳.XLSX")
+    archive.close()
+    assert first.archived == second.archived
+    assert read_original(first.archived)[0] == source.read_bytes()
+    (pack,) = (tmp_path / "archive").iterdir()
+    with zipfile.ZipFile(pack) as opened:  # any zip tool finds it under the name it came with
+        assert opened.namelist() == ["b/王芳.xlsx"]
+        assert opened.read("b/王芳.xlsx") == source.read_bytes()
+
+
+def test_originals_are_kept_as_they_came_and_read_where_the_ledger_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any size (a large file streamed into the pack, never whole in memory), content known to
+    the ledger not kept again, and a pack left by a killed run discarded by the next."""
+    monkeypatch.setattr(archive_module, "WHOLE", 1000)  # files over it are streamed
+    small, large, known = tmp_path / "小.xlsx", tmp_path / "大.bin", tmp_path / "旧.xlsx"
+    small.write_bytes(b"PK small")
+    large.write_bytes(os.urandom(2500))
+    known.write_bytes(b"PK known")
+    kept_before = str(tmp_path / "elsewhere.xlsx")
+    archive = Archive(tmp_path / "archive", {hashlib.sha256(b"PK known").hexdigest(): kept_before})
+    arrivals = []
+    for path in (small, large, known):
+        with path.open("rb") as handle:
+            arrivals.append(archive.take(handle, str(path), path.name))
+    archive.close()
+    assert [read_original(a.archived)[0] for a in arrivals[:2]] == [
+        small.read_bytes(), large.read_bytes()
+    ]
+    assert [a.sha256 for a in arrivals[:2]] == [
+        hashlib.sha256(p.read_bytes()).hexdigest() for p in (small, large)
+    ]
+    assert arrivals[2].archived == kept_before
+    (pack,) = (tmp_path / "archive").iterdir()
+    with zipfile.ZipFile(pack) as opened:
+        assert opened.namelist() == ["小.xlsx", "大.bin"]
+        assert opened.testzip() is None
+    (tmp_path / "archive" / "20260101-000000-00000000.zip").write_bytes(b"PK\x03\x04 cut short")
+    discard_unrecorded(tmp_path / "archive", {pack.name})
+    assert list((tmp_path / "archive").iterdir()) == [pack]
 
 
 DAMAGED = r"lianxi\.db.*已损坏.*改名留存"
@@ -428,7 +471,7 @@ def test_drops_of_many_arrivals_are_told_apart_as_one_by_one(tmp_path: Path) -> 
     from pipeline.ledger.records import QUERY_VALUES, record_drops
 
     def arrival(n: int, path: str) -> Arrival:
-        return Arrival(path, f"{n:064x}", 10, 0.0, tmp_path / f"{n}.xlsx")
+        return Arrival(path, f"{n:064x}", 10, 0.0, str(tmp_path / f"{n}.xlsx"))
 
     count = QUERY_VALUES * 2 + 7
     with Store(tmp_path / "lianxi.db") as store:

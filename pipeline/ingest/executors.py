@@ -8,17 +8,15 @@ locally, where the process limits name the culprit `reader-crashed`.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import islice
-from pathlib import Path
 from typing import Any, Protocol
 
 from pipeline.errors import PipelineError
 from pipeline.ingest.chunk import Check, Chunk, pack
-from pipeline.ingest.worker import Job, WorkerLimits, read_chunks, read_file
+from pipeline.ingest.worker import Job, WorkerLimits, read_chunks, read_data
+from pipeline.originals import read_original
 
 EXECUTORS = ("local", "dask")
 DASK_BATCH = 32  # files per dask task: enough to amortise a round trip, small enough to spread
@@ -96,20 +94,13 @@ def _groups(jobs: Iterable[Job], size: int) -> Iterator[list[Job]]:
 
 def _shipped(chunk: list[Job]) -> list[tuple[str, str, bytes, float]]:
     """Each file of a chunk with its bytes and modification time, for a worker elsewhere."""
-    return [
-        (path, display, Path(path).read_bytes(), os.path.getmtime(path)) for path, display in chunk
-    ]
+    return [(path, display, *read_original(path)) for path, display in chunk]
 
 
 def read_shipped(files: list[tuple[str, str, bytes, float]], check: Check | None = None) -> Chunk:
-    """On a dask worker: each file's bytes read as `read_file` reads a file on disk, and
-    checked with ``check``."""
-    reads = []
-    with tempfile.TemporaryDirectory(prefix="lianxi-") as folder:
-        for path, display, data, mtime in files:
-            copy = Path(folder) / f"file{Path(path).suffix}"
-            copy.write_bytes(data)
-            reads.append(replace(read_file(str(copy), display), path=path, mtime=mtime))
+    """On a dask worker: each file's bytes read as `read_file` reads them where they are kept,
+    and checked with ``check``."""
+    reads = [read_data(data, display, path, mtime) for path, display, data, mtime in files]
     return pack(reads, check)
 
 

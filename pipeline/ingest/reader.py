@@ -8,6 +8,8 @@ column-wise (a few C-level passes a column, not a Python step a cell: its rows a
 from __future__ import annotations
 
 import datetime as dt
+import io
+import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -59,11 +61,11 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def read_workbook(path: Path, display: str) -> ParsedFile:
-    """Read a workbook's template id and every sheet of its template."""
+def read_workbook(source: Path | bytes, display: str) -> ParsedFile:
+    """Read a workbook's template id and every sheet of its template, from its path or bytes."""
     parsed = ParsedFile()
     try:
-        workbook = _open(path)
+        workbook = _open(source) if isinstance(source, Path) else _open_bytes(source, display)
     except PasswordError:  # a protection the sniffer did not recognise
         parsed.problems.append(Problem("file-encrypted", Location(display)))
         return parsed
@@ -100,6 +102,18 @@ def _open(path: Path) -> CalamineWorkbook:
                 return CalamineWorkbook.from_filelike(handle)
         except Exception:
             raise by_name from None
+
+
+def _open_bytes(data: bytes, display: str) -> CalamineWorkbook:
+    """`_open` of a file's bytes: read as they are, or, when calamine cannot, saved under the
+    file's name for `_open` to tell why (`from_filelike` only says it cannot)."""
+    try:
+        return CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception:
+        with tempfile.TemporaryDirectory(prefix="lianxi-") as folder:
+            path = Path(folder, f"file{Path(display).suffix}")
+            path.write_bytes(data)
+            return _open(path)
 
 
 def _recognise(workbook: CalamineWorkbook, parsed: ParsedFile, display: str) -> Template | None:

@@ -15,13 +15,13 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing.sharedctypes import Synchronized
-from pathlib import Path
 from typing import Any
 
 from pipeline import processes
 from pipeline.ingest.chunk import Check, Chunk, FileRead, pack
 from pipeline.ingest.reader import read_workbook
 from pipeline.ingest.sniff import Limits, sniff
+from pipeline.originals import read_original
 from pipeline.problems import Location, Problem
 
 BATCH = 512  # files per task at most: its rows are typed, checked and encoded together
@@ -36,17 +36,23 @@ class WorkerLimits:
 
 
 def read_file(path: str, display: str, limits: Limits | None = None) -> FileRead:
-    """Hash, sniff and read one file; every failure becomes a located problem."""
-    with open(path, "rb") as handle:  # read once: hashed and sniffed from memory
-        data = handle.read()
-        mtime = os.fstat(handle.fileno()).st_mtime
+    """Hash, sniff and read one file (a path, or an original's location: `pipeline.originals`);
+    every failure becomes a located problem."""
+    data, mtime = read_original(path)  # read once: hashed and sniffed from memory
+    return read_data(data, display, path, mtime, limits)
+
+
+def read_data(
+    data: bytes, display: str, path: str, mtime: float, limits: Limits | None = None
+) -> FileRead:
+    """`read_file` of a file's bytes, ``data``, read from ``path``."""
     read = FileRead(display, path, hashlib.sha256(data).hexdigest(), len(data), mtime)
     sniffed = sniff(data, display, limits or Limits())
     read.parsed.problems.extend(sniffed.problems)
     if not sniffed.kind:
         return read
     try:
-        parsed = read_workbook(Path(path), display)
+        parsed = read_workbook(data, display)
     except (KeyboardInterrupt, SystemExit):
         raise
     except (
@@ -165,9 +171,8 @@ def _alone(job: tuple[str, str], limits: WorkerLimits, check: Check | None) -> C
         try:
             return pool.submit(_task, [(0, path, display)]).result()
         except BrokenProcessPool:
-            crashed = FileRead(
-                display, path, _sha256(path), os.path.getsize(path), os.path.getmtime(path)
-            )
+            data, mtime = read_original(path)
+            crashed = FileRead(display, path, hashlib.sha256(data).hexdigest(), len(data), mtime)
             detail = "内存或时间超出限制，或文件格式异常"
             crashed.parsed.problems.append(
                 Problem("reader-crashed", Location(display), params={"detail": detail})
@@ -215,7 +220,3 @@ def _task(batch: list[tuple[int, str, str]]) -> Chunk:
         results.append(read_file(path, display))
         _FLAGS[_SLOT] = -1
     return pack(results, _CHECK)
-
-
-def _sha256(path: str) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

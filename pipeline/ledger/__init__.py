@@ -1,11 +1,13 @@
 """The ledger: every file ever seen, each version's fate and rows, and the archive of originals.
 
-Everything lives under the workspace's state/: the SQLite database (lianxi.db), the
-content-addressed archive (archive/ab/<sha256><ext>) and the run lock (lianxi.lock).
+Everything lives under the workspace's state/: the SQLite database (lianxi.db), the archive of
+originals (archive/: a zip a run, `pipeline.ledger.archive`) and the run lock (lianxi.lock).
 """
 
 from __future__ import annotations
 
+import os
+import posixpath
 import threading
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
@@ -80,6 +82,20 @@ class Ledger:
     def __exit__(self, *_: object) -> None:
         self._decoded()  # its connection is closed before the ledger's
         self.store.close()
+
+    def originals(self) -> dict[str, str]:
+        """Where the original of each content the ledger holds is kept, by checksum."""
+        state = str(self.state)  # joined as text: a Path a file costs more than the rest
+        rows = self.store.db.execute("SELECT sha256, archive FROM files")
+        return {sha256: os.path.join(state, archive) for sha256, archive in rows}
+
+    def packs(self) -> set[str]:
+        """The file names of the archive's packs that hold an original the ledger records."""
+        rows = self.store.db.execute(
+            "SELECT DISTINCT substr(archive, 1, instr(archive, '#') - 1) FROM files"
+            " WHERE instr(archive, '#') > 0"
+        )
+        return {posixpath.basename(pack) for (pack,) in rows}
 
     def fresh(self, arrivals: Iterable[Arrival]) -> Iterator[tuple[Arrival, str]]:
         """Arrivals with content the ledger has not seen, one per content, with display names,

@@ -32,7 +32,7 @@ def store_received(
     for read in received.reads:
         arrival = arrivals[read.sha256]
         rows.append((read.sha256, read.display, arrival.relative, arrival.size, arrival.mtime, now,
-                     arrival.archived.relative_to(state).as_posix(), read.parsed.template_id,
+                     Path(arrival.archived).relative_to(state).as_posix(), read.parsed.template_id,
                      json.dumps(read.anchors, ensure_ascii=False, sort_keys=True)))  # fmt: skip
     db.executemany(
         "INSERT INTO files (sha256, display, path, size, mtime, received, archive, template_id,"

@@ -27,7 +27,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             size INTEGER NOT NULL,
             mtime REAL NOT NULL,           -- the file's modification time when first seen
             received TEXT NOT NULL,        -- when lianxi first saw it (ISO 8601)
-            archive TEXT NOT NULL,         -- its copy, relative to state/
+            archive TEXT NOT NULL,         -- its original, relative to state/ (pipeline.originals)
             template_id TEXT,
             anchors TEXT NOT NULL DEFAULT '{}',  -- JSON: sheet -> field -> column or cell
             checked TEXT NOT NULL DEFAULT '',    -- what its 'check' problems were found under

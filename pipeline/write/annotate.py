@@ -8,6 +8,7 @@ keeps what an earlier run made from the same inputs. This process never imports 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import zipfile
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import __version__, processes
+from pipeline.originals import read_original
 from pipeline.problems import Problem
 from pipeline.write.files import write_text_atomic
 
@@ -30,14 +32,20 @@ NICENESS = 10  # added to the annotating processes' niceness: the run's own work
 
 @dataclass(frozen=True)
 class Source:
-    """A submitted workbook as the reader saw it: where it is now and where its fields are.
+    """A submitted workbook as the reader saw it: where its original is kept
+    (`pipeline.originals`) and where its fields are.
 
     ``anchors`` maps sheet → field → column letter (table sheets) or value cell (key-value).
     """
 
-    path: Path
+    path: str
     template_id: str
     anchors: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    sha256: str = ""  # the content's checksum, by which a manifest knows it
+
+    def open(self) -> io.BytesIO:
+        """The original's bytes, as a file."""
+        return io.BytesIO(read_original(self.path)[0])
 
 
 @dataclass(frozen=True)
@@ -48,10 +56,10 @@ class Job:
     heading: str  # e.g. "张明（渭滨区团委）：退回"
 
 
-def annotatable(path: Path) -> bool:
+def annotatable(source: Source) -> bool:
     """Only OOXML workbooks can come back annotated; other files get the text receipt alone."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source.open()) as archive:
             return "xl/workbook.xml" in archive.namelist()
     except (OSError, zipfile.BadZipFile):
         return False
@@ -140,9 +148,9 @@ class _Manifest:
 
 
 def _fingerprint(job: Job) -> str:
-    """The source's content (its archive name is its checksum) and all that is written into it."""
+    """The source's content and all that is written into it."""
     inputs = (
-        __version__, job.source.path.name, job.source.template_id, job.heading,
+        __version__, job.source.sha256, job.source.template_id, job.heading,
         sorted((s, sorted(a.items())) for s, a in job.source.anchors.items()),
         [str(problem) for problem in job.problems],
     )  # fmt: skip

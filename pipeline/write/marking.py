@@ -71,7 +71,7 @@ def annotate_workbook(job: Job) -> Path | None:
     """Write the annotated copy of ``job.source`` to ``job.target``; None if not possible."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # extensions openpyxl cannot keep: re-created below
-        workbook = load_workbook(job.source.path, rich_text=True)
+        workbook = load_workbook(job.source.open(), rich_text=True)
     template = TEMPLATES[job.source.template_id]
     if not any(sheet.name in workbook.sheetnames for sheet in template.sheets):
         return None  # e.g. Strict Open XML, which openpyxl reads as empty

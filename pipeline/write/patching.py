@@ -20,6 +20,7 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 from posixpath import dirname, join, normpath
+from typing import BinaryIO
 from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
@@ -128,7 +129,7 @@ class Unsupported(Exception):
 def annotate_workbook(job: Job) -> Path | None:
     """Write the annotated copy of ``job.source`` to ``job.target``; None if it has no template
     sheet. Raises `Unsupported` (or any parsing error) for openpyxl to take over."""
-    package = _Package(job.source.path)
+    package = _Package(job.source.open())
     book = _Book(package)
     template = TEMPLATES[job.source.template_id]
     if not any(sheet.name in book.parts for sheet in template.sheets):
@@ -151,8 +152,8 @@ def annotate_workbook(job: Job) -> Path | None:
 class _Package:
     """The zip's parts by name, in their order; changed parts are kept as parsed trees."""
 
-    def __init__(self, path: Path) -> None:
-        with zipfile.ZipFile(path) as archive:
+    def __init__(self, workbook: BinaryIO) -> None:
+        with zipfile.ZipFile(workbook) as archive:
             self.order = [info.filename for info in archive.infolist()]
             self.raw = {name: archive.read(name) for name in self.order}
         self.trees: dict[str, etree._Element] = {}

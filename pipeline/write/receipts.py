@@ -113,7 +113,7 @@ def _annotation_jobs(
     return [
         Job(sources[o.file], receipts_dir / annotated_name(name), o.problems, _heading(o))
         for o, name in zip(outcomes, names, strict=True)
-        if o.needs_receipt and o.file in sources and annotatable(sources[o.file].path)
+        if o.needs_receipt and o.file in sources and annotatable(sources[o.file])
     ]
 
 
