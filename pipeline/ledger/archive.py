@@ -71,7 +71,7 @@ class Archive:
         joined as text: a run takes thousands of files.
         """
         before = os.fstat(handle.fileno())
-        data = handle.read(WHOLE + 1)
+        data = handle.read(min(before.st_size, WHOLE) + 1)  # not a buffer of WHOLE a file
         if len(data) > WHOLE:  # no workbook: kept as it is read, never whole in memory
             sha256, location = self._stream(handle, data, relative, before.st_mtime)
             _unchanged(source, before, relative)
