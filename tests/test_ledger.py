@@ -401,6 +401,7 @@ def test_originals_are_kept_as_they_came_and_read_where_the_ledger_says(
     monkeypatch.setattr(archive_module, "WHOLE", 1000)  # files over it are streamed
     small, large, known = tmp_path / "小.xlsx", tmp_path / "大.bin", tmp_path / "旧.xlsx"
     small.write_bytes(b"PK small")
+    os.utime(small, (0, 0))  # 1970: before any time a zip can say
     large.write_bytes(os.urandom(2500))
     known.write_bytes(b"PK known")
     kept_before = str(tmp_path / "elsewhere.xlsx")

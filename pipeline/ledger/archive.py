@@ -67,8 +67,7 @@ class Archive:
         """Keep the file open as ``handle`` (read from its start; ``source``, its path) under
         ``relative``, unless its content is kept already.
 
-        Raises FileChanged when the file at ``source`` changed while it was read. Paths are
-        joined as text: a run takes thousands of files.
+        Raises FileChanged when the file at ``source`` changed while it was read.
         """
         before = os.fstat(handle.fileno())
         data = handle.read(min(before.st_size, WHOLE) + 1)  # not a buffer of WHOLE a file
@@ -139,7 +138,10 @@ def _unchanged(source: str, before: os.stat_result, relative: str) -> None:
 
 
 def _member(relative: str, mtime: float) -> zipfile.ZipInfo:
-    stamp = min(max(tuple(time.localtime(mtime)[:6]), ZIP_TIMES[0]), ZIP_TIMES[1])
+    try:
+        stamp = min(max(tuple(time.localtime(mtime)[:6]), ZIP_TIMES[0]), ZIP_TIMES[1])
+    except (OverflowError, OSError, ValueError):  # a time the platform cannot even convert
+        stamp = ZIP_TIMES[0]
     member = zipfile.ZipInfo(relative, date_time=stamp)  # type: ignore[arg-type]
     member.compress_type = zipfile.ZIP_STORED
     return member
