@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
 import time
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -260,3 +263,37 @@ def test_a_file_replaced_after_the_ledger_recorded_it_keeps_both_versions(tmp_pa
         "inbox/张明.xlsx": ("（已不在收件箱）",),
         "inbox/张明（2）.xlsx": ("inbox/已处理/张明.xlsx",),
     }
+
+
+def test_originals_archived_one_file_each_by_earlier_versions_are_still_read(
+    tmp_path: Path,
+) -> None:
+    """A workspace from before the run's zip: its originals, one file each under archive/ab/,
+    are read where they are (the 批注回执 of a returned file) and not kept again."""
+    workspace = make_workspace(tmp_path)
+    inbox, state = workspace / "inbox", workspace / "state"
+    broken = compliant_content("刘洋", UNIT)
+    broken.activities[3]["日期"] = f"{YEAR}年2月30日"
+    fill_ledger(broken, inbox / "刘洋.xlsx")
+    submit_roster(workspace, roster_rows([("刘洋", UNIT)]))
+    first = run(options(workspace))
+    (pack,) = (state / "archive").glob("*.zip")
+    with sqlite3.connect(state / "lianxi.db") as db, zipfile.ZipFile(pack) as opened:
+        for sha256, location in db.execute("SELECT sha256, archive FROM files").fetchall():
+            legacy = state / "archive" / sha256[:2] / f"{sha256}.xlsx"
+            legacy.parent.mkdir(exist_ok=True)
+            legacy.write_bytes(read_original(str(state / location))[0])
+            db.execute(
+                "UPDATE files SET archive = ? WHERE sha256 = ?",
+                (legacy.relative_to(state).as_posix(), sha256),
+            )
+        assert sorted(opened.namelist()) == ["刘洋.xlsx", "干部名册.xlsx"]
+    pack.unlink()
+    annotated = next(first.out_dir.rglob("*批注回执*.xlsx"))
+    annotated.unlink()
+    shutil.copyfile(inbox / "退回" / "刘洋.xlsx", inbox / "刘洋.xlsx")  # dropped again
+
+    again = run(options(workspace))
+    assert annotated.is_file()  # made again from the original where the old version kept it
+    assert [r.path for r in again.repeats] == ["刘洋.xlsx"]
+    assert not list((state / "archive").glob("*.zip"))  # known content: not kept again
