@@ -130,7 +130,7 @@ def run(
         check = Checking(options.as_of, options.run_year, measuring)  # in the readers
         # while this process waits for its readers: the templates the outputs are rendered from
         threading.Thread(target=compile_templates, daemon=True).start()
-        with stage("archive and read"):  # each copy is read while the next ones are made
+        with stage("archive and read"):  # each original is read while the next ones are kept
             received = receive(
                 jobs, progress=progress, executor=reader, expected=taking.expected, check=check
             )
