@@ -130,19 +130,22 @@ def run(
         check = Checking(options.as_of, options.run_year, measuring)  # in the readers
         # while this process waits for its readers: the templates the outputs are rendered from
         threading.Thread(target=compile_templates, daemon=True).start()
-        with stage("archive and read"):  # each original is read while the next ones are kept
-            received = receive(
-                jobs, progress=progress, executor=reader, expected=taking.expected, check=check
-            )
-        if read_all is not None:
-            read_all()
-        intake = taking.intake
-        checkpoint("archived")
-        # the side process starts after reading: beside a rerun's one reader it would slow both
-        with _outputs(options, ledger.size() + len(received.reads)) as outputs:
+        # one transaction: each task's rows are stored as it arrives, the rest once all are read
+        with ledger.recording(check.context) as recording:
+            with stage("archive and read"):  # each original is read while the next are kept
+                received = receive(
+                    jobs, progress=progress, executor=reader, expected=taking.expected,
+                    check=check, store=recording.store,
+                )  # fmt: skip
+            if read_all is not None:
+                read_all()
+            intake = taking.intake
+            checkpoint("archived")
             with stage("record"):
-                repeats = ledger.record(intake.arrivals, received, check.context)
-            checkpoint("recorded")
+                repeats = recording.finish(intake.arrivals, received)
+        checkpoint("recorded")
+        # the side process starts after reading: beside a rerun's one reader it would slow both
+        with _outputs(options, ledger.size()) as outputs:
             settled = _settle(options, ledger)
             checkpoint("settled")
             _begin_receipts(outputs, settled)  # beside filing away and the assessment

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -230,3 +231,17 @@ def test_the_readers_find_the_problems_validating_all_files_at_once_finds(
     expected = {"date-impossible", "number-negative", "value-required", "date-out-of-year",
                 "date-in-future", "number-not-integer", "duplicate-row", "file-not-workbook"}  # fmt: skip
     assert expected <= codes, codes
+
+
+def test_rows_handed_over_as_each_task_arrives_are_those_received(tmp_path: Path) -> None:
+    """A run's ledger stores each task's rows as it arrives (`receive(store=...)`): the same
+    segments a plain receive keeps, and then not kept twice."""
+    make_demo_inbox(tmp_path / "inbox", year=2026)
+    jobs = sorted((str(p), p.name) for p in (tmp_path / "inbox").rglob("*") if p.is_file())
+    kept = receive(jobs, workers=2)
+    stored: list[tuple[str, bytes]] = []
+    handed = receive(jobs, workers=2, store=stored.extend)
+    assert handed.segments == [] and len(stored) == len(kept.segments) > 0
+    rows = assemble(replace(handed, segments=stored)).sheets
+    for name, frame in assemble(kept).sheets.items():
+        pd.testing.assert_frame_equal(rows[name], frame, obj=name)

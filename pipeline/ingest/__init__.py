@@ -122,18 +122,23 @@ def receive(
     executor: Executor | None = None,
     expected: int | None = None,
     check: Check | None = None,
+    store: Callable[[Sequence[tuple[str, bytes]]], None] | None = None,
 ) -> Received:
     """Read (path, display name) pairs with ``executor`` (default: ``workers`` local processes).
 
     ``jobs`` may still be coming (``expected`` of them, if known). ``check`` validates each
     task's files where they were read; a file it could not check is missing from `checked`.
-    What is received does not depend on the executor, on how files were grouped into tasks or
-    on the order they came in.
+    ``store`` takes each task's encoded rows as the task arrives (a ledger keeps them while the
+    rest are read), which `Received.segments` then leaves out. What is received does not depend
+    on the executor, on how files were grouped into tasks or on the order they came in.
     """
     chunks: list[Chunk] = []
     executor = executor or LocalExecutor(workers)
     reading = executor.read(jobs, limits or WorkerLimits(), expected, check)
     for chunk in reading:
+        if store is not None:
+            store(chunk.segments)
+            chunk.segments = []  # held by the ledger alone: a run's rows are hundreds of MB
         chunks.append(chunk)
         if progress is not None:
             for read in chunk.reads:

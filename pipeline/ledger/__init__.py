@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import posixpath
+import sqlite3
 import threading
-from collections.abc import Collection, Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -28,7 +29,10 @@ from pipeline.ledger.store import DB_FILE, Store
 from pipeline.outcomes import FileOutcome
 from pipeline.problems import Problem
 
-__all__ = ["Arrival", "Drop", "Ledger", "Repeat", "Version", "require_ledger", "workspace_lock"]
+__all__ = [
+    "Arrival", "Drop", "Ledger", "Recording", "Repeat", "Version", "require_ledger",
+    "workspace_lock",
+]  # fmt: skip
 
 STATE_DIR, ARCHIVE_DIR = "state", "archive"
 
@@ -47,6 +51,35 @@ def require_ledger(workspace: Path) -> None:
 
 def _now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+class Recording:
+    """A run's new files going into the ledger (`Ledger.recording`)."""
+
+    def __init__(self, db: sqlite3.Connection, state: Path, context: str) -> None:
+        self._db, self._state, self._context = db, state, context
+
+    def store(self, segments: Sequence[tuple[str, bytes]]) -> None:
+        """Keep a task's encoded rows (`pipeline.ingest.receive` hands them over)."""
+        batches.store_segments(self._db, segments)
+
+    def finish(self, arrivals: Iterable[Arrival], received: Received) -> list[Repeat]:
+        """The new files as read (``received``, whose segments are stored with them), the
+        validation problems the readers found and the figures they measured, and every drop
+        of ``arrivals``; the repeats among them."""
+        arrivals = list(arrivals)
+        by_sha = {a.sha256: a for a in sorted(arrivals, key=lambda a: a.relative, reverse=True)}
+        db = self._db
+        batches.store_received(db, received, by_sha, self._state, _now())
+        if received.checked and self._context:  # no context: nothing checked to keep
+            sha = {read.display: read.sha256 for read in received.reads}
+            batches.store_checked(db, self._context, sha, received.checked)
+        measured = [m for m in received.measured if isinstance(m, Measured)]
+        if measured:  # all measured under the run's one context
+            parts = [(m.figures, m.shas) for m in measured]
+            figures.store_figures(db, measured[0].context, parts)
+        checkpoint("recording")  # killed here, the whole transaction is rolled back
+        return records.record_drops(db, arrivals, _now())
 
 
 class Ledger:
@@ -102,27 +135,23 @@ class Ledger:
         as ``arrivals`` come (in path order for the names to be those of every run)."""
         return records.fresh(self.store.db, arrivals)
 
+    @contextmanager
+    def recording(self, context: str = "") -> Iterator[Recording]:
+        """One transaction for what a run reads: each task's rows stored as it arrives
+        (`Recording.store`, while the next are read), the rest by `Recording.finish`; nothing
+        of it is kept if the run stops before."""
+        with self.store.transaction() as db:
+            yield Recording(db, self.state, context)
+        self.store.checkpoint_later()
+
     def record(
         self, arrivals: Iterable[Arrival], received: Received, context: str = ""
     ) -> list[Repeat]:
         """In one transaction: the new files as read (``received``), the validation problems
         the readers found under ``context`` and the figures they measured, and every drop of
         ``arrivals``."""
-        arrivals = list(arrivals)
-        by_sha = {a.sha256: a for a in sorted(arrivals, key=lambda a: a.relative, reverse=True)}
-        with self.store.transaction() as db:
-            batches.store_received(db, received, by_sha, self.state, _now())
-            if received.checked and context:  # no context: nothing checked to keep
-                sha = {read.display: read.sha256 for read in received.reads}
-                batches.store_checked(db, context, sha, received.checked)
-            measured = [m for m in received.measured if isinstance(m, Measured)]
-            if measured:  # all measured under the run's one context
-                parts = [(m.figures, m.shas) for m in measured]
-                figures.store_figures(db, measured[0].context, parts)
-            checkpoint("recording")  # killed here, the whole transaction is rolled back
-            repeats = records.record_drops(db, arrivals, _now())
-        self.store.checkpoint_later()
-        return repeats
+        with self.recording(context) as recording:
+            return recording.finish(arrivals, received)
 
     def size(self) -> int:
         """How many files the ledger holds (withdrawn ones included)."""

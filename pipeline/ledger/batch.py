@@ -40,7 +40,12 @@ def store_received(
         rows,
     )
     store_problems(db, "read", [(read.sha256, p) for read in received.reads for p in read.problems])
-    db.executemany("INSERT INTO segments (sheet, data) VALUES (?, ?)", received.segments)
+    store_segments(db, received.segments)
+
+
+def store_segments(db: sqlite3.Connection, segments: Iterable[tuple[str, bytes]]) -> None:
+    """Keep encoded rows, each (sheet, segment)."""
+    db.executemany("INSERT INTO segments (sheet, data) VALUES (?, ?)", segments)
 
 
 def store_problems(
