@@ -19,7 +19,7 @@ from pipeline.demo.fill import fill_ledger
 from pipeline.demo.generator import make_demo_inbox
 from pipeline.forms.spec import ACTIVITIES, BASIC_INFO
 from pipeline.ingest import assemble, ingest, receive, segment
-from pipeline.ingest.chunk import pack
+from pipeline.ingest.chunk import pack, typed_frame
 from pipeline.ingest.normalise import normalise_column
 from pipeline.ingest.worker import read_file
 from pipeline.resources import templates_dir
@@ -162,10 +162,12 @@ def test_a_file_typing_fails_on_is_returned_and_the_others_are_kept(
     reads = [read_file(str(path), f"inbox/{path.name}") for path in (bad, good)]
     encode = segment.encode
 
-    def fails_on_bad(frame: pd.DataFrame, keys: list[str], fields: list[str]) -> bytes:
+    def fails_on_bad(
+        frame: pd.DataFrame, keys: list[str], fields: list[str], coded: object = None
+    ) -> bytes:
         if "inbox/bad.xlsx" in keys:
             raise OverflowError("a value nobody foresaw")
-        return encode(frame, keys, fields)
+        return encode(frame, keys, fields, coded)  # type: ignore[arg-type]
 
     monkeypatch.setattr(segment, "encode", fails_on_bad)
     packed = pack(reads)
@@ -245,3 +247,23 @@ def test_rows_handed_over_as_each_task_arrives_are_those_received(tmp_path: Path
     rows = assemble(replace(handed, segments=stored)).sheets
     for name, frame in assemble(kept).sheets.items():
         pd.testing.assert_frame_equal(rows[name], frame, obj=name)
+
+
+def test_rows_encoded_with_their_typing_codes_decode_to_the_rows_typed(tmp_path: Path) -> None:
+    """The encoder takes a text column's codes from normalisation (`segment.Coded`) instead
+    of looking for its distinct values again: the same rows come back, blanks and rows with
+    nothing in them (dropped after typing) included."""
+    make_demo_inbox(tmp_path / "inbox", year=2026)
+    paths = sorted(p for p in (tmp_path / "inbox").rglob("*.xlsx") if p.is_file())
+    reads = [read_file(str(path), path.name) for path in paths]
+    keys = [read.display for read in reads]
+    number = {key: n for n, key in enumerate(keys)}
+    for spec in (BASIC_INFO, ACTIVITIES):
+        held = [(n, r.parsed.sheets[spec.name]) for n, r in enumerate(reads) if spec.name in r.parsed.sheets]
+        frame, coded = typed_frame(spec, held)
+        assert coded and len(frame) > 0
+        fields = spec.field_names
+        decoded = segment.decode(segment.encode(frame, keys, fields, coded), number)
+        expected = frame[[segment.FILE, segment.ROW, *fields]].reset_index(drop=True)
+        pd.testing.assert_frame_equal(decoded, expected, check_dtype=False, obj=spec.name)
+        assert decoded.equals(segment.decode(segment.encode(frame, keys, fields), number))

@@ -99,9 +99,10 @@ def _pack(reads: list[FileRead]) -> tuple[list[tuple[str, bytes]], dict[str, pd.
     keys = [read.display for read in reads]
     for spec in SHEETS:
         held = [(n, r.parsed.sheets[spec.name]) for n, r in enumerate(reads) if spec.name in r.parsed.sheets]
-        frames[spec.name] = frame = typed_frame(spec, held)
+        frame, coded = typed_frame(spec, held)
+        frames[spec.name] = frame
         if not frame.empty:
-            segments.append((spec.name, segment.encode(frame, keys, spec.field_names)))
+            segments.append((spec.name, segment.encode(frame, keys, spec.field_names, coded)))
     for read in reads:
         read.anchors = {name: raw.anchors for name, raw in read.parsed.sheets.items()}
     return segments, frames
@@ -112,32 +113,39 @@ def _checked(
 ) -> Checked:
     if check is None:
         return Checked()
-    sheets = {s.name: frames[s.name] if s.name in frames else typed_frame(s, []) for s in SHEETS}
+    sheets = {s.name: frames[s.name] if s.name in frames else typed_frame(s, [])[0] for s in SHEETS}
     try:
         return check(reads, sheets)
     except Exception:  # an unforeseen failure of the checks: the run validates these files
         return Checked()
 
 
-def typed_frame(spec: Sheet, held: list[tuple[int, RawSheet]]) -> pd.DataFrame:
+def typed_frame(
+    spec: Sheet, held: list[tuple[int, RawSheet]]
+) -> tuple[pd.DataFrame, dict[str, segment.Coded]]:
     """One sheet kind's raw rows of several files as a frame of normalised values, each
-    field's kinds beside it (`segment.kind_column`); a table's rows with nothing in them
-    (blank, or spaces only: typed as None) are dropped."""
+    field's kinds beside it (`segment.kind_column`), and its text columns' codes (for the
+    encoder); a table's rows with nothing in them (blank, or spaces only: typed as None) are
+    dropped."""
     counts = [len(raw.numbers) for _, raw in held]
     files = np.repeat(np.array([file_no for file_no, _ in held], dtype=np.int64), counts)
     numbers = np.concatenate([raw.numbers for _, raw in held]) if held else files
     columns: dict[str, np.ndarray] = {segment.FILE: files, segment.ROW: numbers.astype(np.int64)}
     if not held:  # no file has this sheet: its columns, empty
-        return _frame(columns | {f.name: np.empty(0, dtype=object) for f in spec.fields})
+        return _frame(columns | {f.name: np.empty(0, dtype=object) for f in spec.fields}), {}
     filled = np.full(len(files), spec.key_value)  # a key-value sheet keeps its one row
+    coded: dict[str, segment.Coded] = {}
     for k, f in enumerate(spec.fields):
         cells = np.concatenate([raw.columns[k] for _, raw in held])
-        columns[f.name], kinds = normalise_typed(cells, f)
+        columns[f.name], kinds, codes = normalise_typed(cells, f)
         columns[segment.kind_column(f.name)] = kinds
+        if codes is not None:
+            coded[f.name] = codes
         filled |= kinds != segment.NONE  # NaT is a value typed in
     if not filled.all():
         columns = {name: values[filled] for name, values in columns.items()}
-    return _frame(columns)
+        coded = {name: codes[filled] for name, codes in coded.items()}
+    return _frame(columns), coded
 
 
 def _frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:

@@ -57,13 +57,17 @@ BOOLEAN = TypeTest((bool, np.bool_))
 
 def normalise_column(values: pd.Series, spec: Field) -> pd.Series:
     """The typed column for one field: Timestamps, floats or clean text; unreadable text kept."""
-    typed, _ = normalise_typed(values.to_numpy(dtype=object), spec)
+    typed, _, _ = normalise_typed(values.to_numpy(dtype=object), spec)
     return pd.Series(typed, index=values.index, dtype=object, name=values.name)
 
 
-def normalise_typed(array: np.ndarray, spec: Field) -> tuple[np.ndarray, np.ndarray]:
+def normalise_typed(
+    array: np.ndarray, spec: Field
+) -> tuple[np.ndarray, np.ndarray, segment.Coded | None]:
     """`normalise_column` of an object array, with each typed value's kind
-    (`segment.kinds_of`): a text column's are those of its distinct values, spread."""
+    (`segment.kinds_of`): a text column's are those of its distinct values, spread; and, for a
+    column of text and blanks, each row's code into its distinct values typed (the encoder
+    need not look for them again)."""
     if spec.kind is Kind.DATE:
         out = _per_distinct(array, _dates)
     elif spec.kind in (Kind.INTEGER, Kind.NUMBER, Kind.YEAR):
@@ -73,9 +77,9 @@ def normalise_typed(array: np.ndarray, spec: Field) -> tuple[np.ndarray, np.ndar
         convert = _compact if spec.kind is Kind.CHOICE or spec.compact else _clean
         if _all_text(array):
             table, codes = _distinct_table(array, convert)
-            return table[codes], segment.kinds_of(table)[codes]
+            return table[codes], segment.kinds_of(table)[codes], segment.Coded(codes, table)
         out = _texts(array, convert)
-    return out, segment.kinds_of(out)
+    return out, segment.kinds_of(out), None
 
 
 def _per_distinct(array: np.ndarray, convert: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -70,8 +70,24 @@ class InMemory:
         return None
 
 
-def encode(frame: pd.DataFrame, keys: Sequence[str], fields: Sequence[str]) -> bytes:
-    """``frame``'s rows (``_file`` numbering ``keys``) as a blob that names each file by its key."""
+@dataclass(frozen=True)
+class Coded:
+    """A text column's values as codes into a table of them (each row's value is
+    ``table[codes[row]]``; a blank's, None), as normalisation found them."""
+
+    codes: np.ndarray
+    table: np.ndarray
+
+    def __getitem__(self, rows: np.ndarray) -> Coded:
+        return Coded(self.codes[rows], self.table)
+
+
+def encode(
+    frame: pd.DataFrame, keys: Sequence[str], fields: Sequence[str],
+    coded: Mapping[str, Coded] | None = None,
+) -> bytes:  # fmt: skip
+    """``frame``'s rows (``_file`` numbering ``keys``) as a blob that names each file by its
+    key; ``coded``, the text columns' codes where the caller has them (`Coded`)."""
     arrays: dict[str, np.ndarray] = {
         "files": frame[FILE].to_numpy(np.int64),
         "rows": frame[ROW].to_numpy(np.int64),
@@ -79,7 +95,8 @@ def encode(frame: pd.DataFrame, keys: Sequence[str], fields: Sequence[str]) -> b
         "fields": _text_blob(list(fields)),
     }
     for n, name in enumerate(fields):
-        encoded = _encode_column(frame[name], kinds_in(frame, name))
+        known = None if coded is None else coded.get(name)
+        encoded = _encode_column(frame[name], kinds_in(frame, name), known)
         arrays |= {f"{n}.{part}": array for part, array in encoded.items()}
     return _pack(arrays)
 
@@ -205,19 +222,26 @@ def _frame(arrays: dict[str, np.ndarray], files: np.ndarray, keep: np.ndarray) -
     return pd.DataFrame(columns)
 
 
-def _encode_column(values: pd.Series, kinds: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def _encode_column(
+    values: pd.Series, kinds: np.ndarray | None = None, coded: Coded | None = None
+) -> dict[str, np.ndarray]:
     array = values.to_numpy(dtype=object)
     kinds = kinds_of(array, kinds)
-    texts = array[kinds == TEXT]
-    if pd.api.types.infer_dtype(texts, skipna=False) != "string":  # an unusual type: its text
-        texts = np.array([v if type(v) is str else str(v) for v in texts], dtype=object)
-    codes, distinct = pd.factorize(pd.Series(texts, dtype=object))
+    is_text = kinds == TEXT
+    if coded is not None:  # a text row's code points at a text; a blank's entry is never read
+        codes, distinct = coded.codes[is_text], ["" if t is None else t for t in coded.table]
+    else:
+        texts = array[is_text]
+        if pd.api.types.infer_dtype(texts, skipna=False) != "string":  # an unusual type: text
+            texts = np.array([v if type(v) is str else str(v) for v in texts], dtype=object)
+        codes, found = pd.factorize(pd.Series(texts, dtype=object))
+        distinct = list(found)
     return {
         "kinds": kinds,
         "floats": array[kinds == FLOAT].astype(np.float64),
         "stamps": nanoseconds(array[kinds == STAMP]),
         "codes": codes.astype(np.int32),
-        "distinct": _text_blob(list(distinct)),
+        "distinct": _text_blob(distinct),
     }
 
 
