@@ -181,12 +181,13 @@ def _typed(rows: pd.DataFrame, sheet: str, template: Template = LEDGER) -> pd.Da
 
     The text columns are the batch's own (not copied: millions of rows at a province's scale).
     """
-    as_typed = {Kind.DATE: as_datetimes, Kind.INTEGER: as_floats, Kind.NUMBER: as_floats}
     typed = {
-        f.name: as_typed[f.kind](rows[f.name], segment.kinds_in(rows, f.name))
+        f.name: as_datetimes(rows[f.name], segment.kinds_in(rows, f.name), segment.days_in(rows, f.name))
+        if f.kind is Kind.DATE
+        else as_floats(rows[f.name], segment.kinds_in(rows, f.name))
         for f in template.sheet(sheet).fields
-        if f.kind in as_typed
-    }
+        if f.kind in (Kind.DATE, Kind.INTEGER, Kind.NUMBER)
+    }  # fmt: skip
     kept = [name for name in rows.columns if not name.startswith(segment.KIND)]
     return pd.DataFrame({name: typed.get(name, rows[name]) for name in kept}, copy=False)
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pipeline.forms.spec import TEMPLATES, Sheet
+from pipeline.forms.spec import TEMPLATES, Kind, Sheet
 from pipeline.ingest import segment
-from pipeline.ingest.normalise import normalise_typed
+from pipeline.ingest.normalise import day_nanoseconds, normalise_typed
 from pipeline.ingest.reader import ParsedFile, RawSheet
 from pipeline.problems import Location, Problem
 
@@ -139,6 +139,8 @@ def typed_frame(
         cells = np.concatenate([raw.columns[k] for _, raw in held])
         columns[f.name], kinds, codes = normalise_typed(cells, f)
         columns[segment.kind_column(f.name)] = kinds
+        if f.kind is Kind.DATE:
+            columns[segment.days_column(f.name)] = day_nanoseconds(columns[f.name], kinds)
         if codes is not None:
             coded[f.name] = codes
         filled |= kinds != segment.NONE  # NaT is a value typed in

@@ -223,19 +223,29 @@ def is_date_text(values: pd.Series) -> pd.Series:
     return pd.Series(shaped, index=values.index)
 
 
-def as_datetimes(values: pd.Series, kinds: np.ndarray | None = None) -> pd.Series:
+def as_datetimes(
+    values: pd.Series, kinds: np.ndarray | None = None, days: np.ndarray | None = None
+) -> pd.Series:
     """Normalised values as datetime64 (NaT for anything not a day), without parsing anything.
 
-    ``kinds``, the values' `segment.kinds_of` when the caller has them, saves a pass.
+    ``kinds`` and ``days``, the values' `segment.kinds_of` and `day_nanoseconds` when the
+    caller has them (a reader's typed frame keeps them), save a pass each.
     """
-    array = values.to_numpy(dtype=object)
-    if kinds is None and pd.api.types.infer_dtype(array, skipna=True) in ("datetime", "empty"):
-        stamps = pd.DatetimeIndex(array).as_unit("ns").to_numpy()  # days and blanks only
-        return pd.Series(stamps, index=values.index, name=values.name)
-    stamp = segment.kinds_of(array, kinds) == segment.STAMP
-    nanoseconds = np.full(len(array), np.iinfo(np.int64).min)  # NaT
-    nanoseconds[stamp] = segment.nanoseconds(array[stamp])
-    return pd.Series(nanoseconds.view("datetime64[ns]"), index=values.index, name=values.name)
+    if days is None:
+        array = values.to_numpy(dtype=object)
+        if kinds is None and pd.api.types.infer_dtype(array, skipna=True) in ("datetime", "empty"):
+            stamps = pd.DatetimeIndex(array).as_unit("ns").to_numpy()  # days and blanks only
+            return pd.Series(stamps, index=values.index, name=values.name)
+        days = day_nanoseconds(array, segment.kinds_of(array, kinds))
+    return pd.Series(days.view("datetime64[ns]"), index=values.index, name=values.name)
+
+
+def day_nanoseconds(array: np.ndarray, kinds: np.ndarray) -> np.ndarray:
+    """Each normalised value's day as nanoseconds since 1970; a NaT's for any other value."""
+    stamp = kinds == segment.STAMP
+    days = np.full(len(array), np.iinfo(np.int64).min)  # NaT
+    days[stamp] = segment.nanoseconds(array[stamp])
+    return days
 
 
 def as_floats(values: pd.Series, kinds: np.ndarray | None = None) -> pd.Series:

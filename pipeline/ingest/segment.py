@@ -13,6 +13,7 @@ loading a ledger never runs code, and a segment of 256 files decodes in millisec
 from __future__ import annotations
 
 import json
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ _KINDS: defaultdict[type, int] = defaultdict(
 )  # any other type is kept as its text
 FILE, ROW = "_file", "_row"
 KIND = "_kind:"  # a reader's typed frame keeps each field's kinds beside it (`kind_column`)
+DAYS = KIND + "days:"  # and a date field's days as nanoseconds (`days_column`)
 MAGIC = b"LXS1"
 DTYPES = {np.dtype(t).str for t in (np.uint8, np.int32, np.int64, np.float64)}
 
@@ -96,7 +98,7 @@ def encode(
     }
     for n, name in enumerate(fields):
         known = None if coded is None else coded.get(name)
-        encoded = _encode_column(frame[name], kinds_in(frame, name), known)
+        encoded = _encode_column(frame[name], kinds_in(frame, name), known, days_in(frame, name))
         arrays |= {f"{n}.{part}": array for part, array in encoded.items()}
     return _pack(arrays)
 
@@ -111,6 +113,19 @@ def kind_column(name: str) -> str:
 def kinds_in(frame: pd.DataFrame, name: str) -> np.ndarray | None:
     """The kinds of ``frame[name]``'s values if the frame keeps them (`kind_column`)."""
     column = kind_column(name)
+    return frame[column].to_numpy() if column in frame.columns else None
+
+
+def days_column(name: str) -> str:
+    """The column beside date field ``name`` in a reader's typed frame that holds its days as
+    nanoseconds since 1970 (a NaT's, the smallest int64, for any other value): found once
+    while typing, used by encoding, validation and the figures."""
+    return DAYS + name
+
+
+def days_in(frame: pd.DataFrame, name: str) -> np.ndarray | None:
+    """``frame[name]``'s days as nanoseconds if the frame keeps them (`days_column`)."""
+    column = days_column(name)
     return frame[column].to_numpy() if column in frame.columns else None
 
 
@@ -223,8 +238,9 @@ def _frame(arrays: dict[str, np.ndarray], files: np.ndarray, keep: np.ndarray) -
 
 
 def _encode_column(
-    values: pd.Series, kinds: np.ndarray | None = None, coded: Coded | None = None
-) -> dict[str, np.ndarray]:
+    values: pd.Series, kinds: np.ndarray | None = None, coded: Coded | None = None,
+    days: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:  # fmt: skip
     array = values.to_numpy(dtype=object)
     kinds = kinds_of(array, kinds)
     is_text = kinds == TEXT
@@ -239,7 +255,7 @@ def _encode_column(
     return {
         "kinds": kinds,
         "floats": array[kinds == FLOAT].astype(np.float64),
-        "stamps": nanoseconds(array[kinds == STAMP]),
+        "stamps": nanoseconds(array[kinds == STAMP]) if days is None else days[kinds == STAMP],
         "codes": codes.astype(np.int32),
         "distinct": _text_blob(distinct),
     }
@@ -317,7 +333,10 @@ def kinds_of(array: np.ndarray, kept: np.ndarray | None = None) -> np.ndarray:
 
 
 def nanoseconds(stamps: np.ndarray) -> np.ndarray:
-    return np.fromiter((stamp.value for stamp in stamps), np.int64, len(stamps))  # ns, any unit
+    return np.fromiter(map(_VALUE, stamps), np.int64, len(stamps))  # ns, whatever the unit
+
+
+_VALUE = operator.attrgetter("value")
 
 
 def _text_blob(texts: list[str]) -> np.ndarray:

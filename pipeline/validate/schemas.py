@@ -36,21 +36,26 @@ class Typed:
 
     def __getitem__(self, name: str) -> _Column:
         if name not in self._columns:
-            self._columns[name] = _Column(self.frame[name], segment.kinds_in(self.frame, name))
+            self._columns[name] = _Column(
+                self.frame[name], segment.kinds_in(self.frame, name),
+                segment.days_in(self.frame, name),
+            )  # fmt: skip
         return self._columns[name]
 
 
 class _Column:
     """A column's type masks and typed values; `series` says "passes" for every blank cell."""
 
-    def __init__(self, values: pd.Series, kinds: np.ndarray | None = None) -> None:
+    def __init__(
+        self, values: pd.Series, kinds: np.ndarray | None = None, days: np.ndarray | None = None
+    ) -> None:
         array = values.to_numpy(dtype=object)
         kinds = segment.kinds_of(array, kinds)
         self.values, self.index = values, values.index
         self.is_number = kinds == segment.FLOAT
         self.is_stamp = kinds == segment.STAMP
         self.floats = as_floats(values, kinds).to_numpy()
-        self.stamps = pd.DatetimeIndex(as_datetimes(values, kinds))
+        self.stamps = pd.DatetimeIndex(as_datetimes(values, kinds, days))
         self.blank = (kinds == segment.NONE) | (kinds == segment.NAT) | np.isnan(self.floats) & self.is_number
 
     @cached_property
