@@ -147,7 +147,13 @@ def sheet_schema(
     wide = []
     if spec.unique_by:
         keys = ["_file", *spec.unique_by]
-        wide.append(pa.Check(lambda df: ~df.duplicated(keys, keep="first"), name="duplicate-row"))
+
+        def first(frame: pd.DataFrame) -> pd.Series:
+            return ~frame.duplicated(keys, keep="first")
+
+        # ignore_na=False: no row is blank in every column (_file, _row), so pandera's looking
+        # for such rows to pass (isna of the whole frame) would find none
+        wide.append(pa.Check(first, name="duplicate-row", ignore_na=False))
     columns = {
         f.name: pa.Column(checks=_field_checks(typed, f, file_year, as_of, run_year), nullable=True)
         for f in spec.fields
