@@ -181,13 +181,13 @@ def _typed(rows: pd.DataFrame, sheet: str, template: Template = LEDGER) -> pd.Da
 
     The text columns are the batch's own (not copied: millions of rows at a province's scale).
     """
-    typed = {
-        f.name: as_datetimes(rows[f.name], segment.kinds_in(rows, f.name), segment.days_in(rows, f.name))
-        if f.kind is Kind.DATE
-        else as_floats(rows[f.name], segment.kinds_in(rows, f.name))
-        for f in template.sheet(sheet).fields
-        if f.kind in (Kind.DATE, Kind.INTEGER, Kind.NUMBER)
-    }  # fmt: skip
+    typed: dict[str, pd.Series] = {}
+    for f in template.sheet(sheet).fields:
+        kinds = segment.kinds_in(rows, f.name)
+        if f.kind is Kind.DATE:
+            typed[f.name] = as_datetimes(rows[f.name], kinds, segment.days_in(rows, f.name))
+        elif f.kind in (Kind.INTEGER, Kind.NUMBER):
+            typed[f.name] = as_floats(rows[f.name], kinds)
     kept = [name for name in rows.columns if not name.startswith(segment.KIND)]
     return pd.DataFrame({name: typed.get(name, rows[name]) for name in kept}, copy=False)
 

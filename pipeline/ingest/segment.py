@@ -5,7 +5,8 @@ and read back value by value); a segment is written and read array-wise in about
 
 Normalised values are None, float, Timestamp, NaT or text (`pipeline.ingest.normalise`). Each
 column is stored as a kind code per value and, per kind, the values of that kind only: floats,
-nanoseconds since 1970, and indices into the column's distinct texts (kept as JSON). The blob is
+nanoseconds since 1970, and indices into a table of the column's texts (kept as JSON; the one
+normalisation made, `Coded`, may name a text twice or one no row keeps). The blob is
 a JSON table of contents followed by the arrays' raw bytes, of a few plain numeric types only:
 loading a ledger never runs code, and a segment of 256 files decodes in milliseconds.
 """
