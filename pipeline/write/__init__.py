@@ -94,12 +94,12 @@ class Outputs:
         """Write every other output and return all the paths written (see `write_outputs`)."""
         assert self._index is not None and self._annotated is not None, "index() comes first"
         out_dir, outcomes = self.out_dir, self._outcomes
-        notes = pace_notes(assessment)
         with stage("write"):  # 排名 in the side process, 批注回执 in theirs: this one the rest
-            ranking = self._side.submit(write_ranking, assessment, out_dir / RANKING)
+            ranking = self._side.submit(write_ranking, assessment, out_dir / RANKING)  # first
             summary = write_summary(assessment, out_dir / SUMMARY, filing_unit=filing_unit)
             reminders = write_reminders(assessment, out_dir / REMINDERS_DIR)
             briefing = write_briefing(assessment, out_dir / BRIEFING)
+            notes = pace_notes(assessment)
             written = write_receipts(outcomes, out_dir / RECEIPTS_DIR, notes=notes)
             written += self._annotated.result()  # the 批注回执, made meanwhile
             remove_stale_receipts(out_dir / RECEIPTS_DIR, written)
