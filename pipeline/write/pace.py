@@ -8,7 +8,6 @@ from pipeline.write.workbook import (
     Formats,
     Worksheet,
     fit_columns,
-    records,
     setup_print,
     write_table,
 )
@@ -23,14 +22,16 @@ FIELDS = ("unit", "name", "title", "actual", "required", "projected", "shortfall
 def pace_notes(assessment: Assessment) -> dict[str, list[str]]:
     """Each current file's 进度预警 lines, by display path."""
     notes: dict[str, list[str]] = {}
-    for row in records(assessment.pace):
-        notes.setdefault(str(row["file"]), []).append(str(row["message"]))
+    pace = assessment.pace  # two of its columns: a dict a row of them all cost 0.1 s a rerun
+    for file, message in zip(pace["file"].tolist(), pace["message"].tolist(), strict=True):
+        notes.setdefault(str(file), []).append(str(message))
     return notes
 
 
 def write_pace_sheet(ws: Worksheet, formats: Formats, assessment: Assessment) -> None:
     """The quotas each cadre is projected to miss at the current pace, filterable, for A4."""
-    rows: list[list[object]] = [[r[f] for f in FIELDS] for r in records(assessment.pace)]
+    columns = [assessment.pace[f].tolist() for f in FIELDS]  # Python scalars, as `records`'
+    rows: list[list[object]] = [list(row) for row in zip(*columns, strict=True)]
     if not rows:
         rows = [["无：按当前进度，各项累计指标均可在年底前完成", *[None] * (len(FIELDS) - 1)]]
     column_formats = [formats.text, formats.text, formats.wrap, *[formats.figure] * 4,
