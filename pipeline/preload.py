@@ -9,6 +9,8 @@ fork server's imports are what a rerun's first reader waits for. The objects are
 import gc
 import sys
 
+from pipeline.launch import collect_less
+
 # pandera imports its data-synthesis strategies, and they hypothesis where it is installed
 # (test and bench environments): 80 ms of the server's imports (0.71 → 0.63 s, measured) that
 # no reader uses, and a rerun's one reader waits for the server. Hidden here, `import
@@ -22,5 +24,5 @@ try:
     import pipeline.ingest.worker
     import pipeline.validate  # noqa: F401  (the checks' pandera, with its backends loaded)
 finally:
-    gc.freeze()
+    collect_less()  # for every child forked from here
     gc.enable()

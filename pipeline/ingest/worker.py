@@ -7,7 +7,6 @@ worker that dies turns into a `reader-crashed` problem for the file it held, and
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 from collections import deque
@@ -22,11 +21,11 @@ from pipeline import processes
 from pipeline.ingest.chunk import Check, Chunk, FileRead, pack
 from pipeline.ingest.reader import read_workbook
 from pipeline.ingest.sniff import Limits, sniff
+from pipeline.launch import collect_less
 from pipeline.originals import read_original
 from pipeline.problems import Location, Problem
 
 BATCH = 512  # files per task at most: its rows are typed, checked and encoded together
-YOUNG_COLLECTION = 50_000  # new containers between a reader's collections (Python's: 700)
 LEAST = 32  # files per task at least (but the last): a task costs ~110 ms besides its files
 Job = tuple[str, str]  # (path, display name)
 
@@ -198,9 +197,7 @@ def _init_worker(
         _SLOT, counter.value = counter.value, counter.value + 1
     _FLAGS, _LIMITS, _CHECK = flags, limits, check
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-    # A task's cells come as hundreds of thousands of row lists that live until it ends:
-    # collecting every 700 new containers walked them again and again (1.7% of a task)
-    gc.set_threshold(YOUNG_COLLECTION, *gc.get_threshold()[1:])
+    collect_less()  # as the fork server has, for a reader spawned without it
     _silence_stderr()
 
 
