@@ -14,19 +14,18 @@ import sys
 # The commands that start readers, annotators or the side process: for them the fork server
 # (`pipeline.processes`) starts first and imports what its children need beside ours.
 WORKBOOK_COMMANDS = {"run", "watch", "demo", "rebuild", "check"}
-YOUNG_COLLECTION = 50_000  # new containers between young collections (Python's default: 700)
 
 
 def main() -> None:
-    if _command(sys.argv[1:]) in WORKBOOK_COMMANDS and not {"-h", "--help"} & set(sys.argv):
-        from pipeline import processes
+    from pipeline import processes
 
+    if _command(sys.argv[1:]) in WORKBOOK_COMMANDS and not {"-h", "--help"} & set(sys.argv):
         processes.start()
     gc.disable()  # the imports make objects by the hundred thousand, none of them garbage
     try:
         from pipeline.cli import main as command_line
     finally:
-        collect_less()
+        processes.collect_less()
         gc.enable()
     try:
         command_line(prog_name="lianxi")
@@ -34,16 +33,6 @@ def main() -> None:
         # The interpreter's last garbage collection would walk every object the run made, a
         # third of a second at a province's scale, to free memory the exit frees anyway.
         gc.freeze()
-
-
-def collect_less() -> None:
-    """Freeze the objects made so far, kept for the process's life (imports), so that no
-    collection walks them again; and collect young objects every `YOUNG_COLLECTION` new
-    containers. A run makes rows, tables and cells by the hundred thousand that live until its
-    step ends, and each collection walked them again: with Python's defaults, writing 汇总表
-    and 排名 took a tenth longer and a reader's task 2% (measured)."""
-    gc.freeze()
-    gc.set_threshold(YOUNG_COLLECTION, *gc.get_threshold()[1:])
 
 
 def _command(arguments: list[str]) -> str:

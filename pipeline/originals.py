@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import re
 
+from pipeline.errors import PipelineError
+
 _MEMBER = re.compile(r"(.+\.zip)#(\d+)\+(\d+)", re.DOTALL)
 
 
@@ -21,16 +23,29 @@ def member_location(pack: str, offset: int, size: int) -> str:
 
 
 def read_original(location: str) -> tuple[bytes, float]:
-    """The bytes at ``location``, and the modification time of the file that holds them."""
+    """The bytes at ``location``, and the modification time of the file that holds them.
+
+    An original a pack should hold and does not (the pack deleted or cut short) raises
+    `PipelineError`: the archive was damaged, not the submission.
+    """
     member = _member(location)
-    path, offset, size = member if member is not None else (location, 0, -1)
-    with open(path, "rb") as handle:
-        if offset:
+    if member is None:
+        with open(location, "rb") as handle:
+            return handle.read(), os.fstat(handle.fileno()).st_mtime
+    pack, offset, size = member
+    try:
+        with open(pack, "rb") as handle:
             handle.seek(offset)
-        data = handle.read(size)
-        mtime = os.fstat(handle.fileno()).st_mtime
-    if member is not None and len(data) != size:
-        raise OSError(f"{path} is shorter than the original it should hold at {offset}")
+            data = handle.read(size)
+            mtime = os.fstat(handle.fileno()).st_mtime
+    except FileNotFoundError:
+        data, mtime = b"", 0.0
+    if len(data) != size:
+        raise PipelineError(
+            f"归档文件 {pack} 缺失或已损坏（第 {offset} 字节起应存有 {size} 字节的原件）："
+            "请用备份恢复 state 文件夹；没有备份时，将 state 文件夹改名留存（如 state-损坏），"
+            "把 inbox/已处理 中的文件放回收件箱后重新运行"
+        )
     return data, mtime
 
 

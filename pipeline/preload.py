@@ -9,7 +9,7 @@ fork server's imports are what a rerun's first reader waits for. The objects are
 import gc
 import sys
 
-from pipeline.launch import collect_less
+from pipeline.processes import collect_less
 
 # pandera imports its data-synthesis strategies, and they hypothesis where it is installed
 # (test and bench environments): 80 ms of the server's imports (0.71 → 0.63 s, measured) that

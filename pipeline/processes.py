@@ -12,6 +12,7 @@ the environment: the server's is the one it started with.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -22,6 +23,8 @@ from multiprocessing.context import BaseContext
 # has preloaded.
 PRELOAD = ["pipeline.preload"]
 
+
+YOUNG_COLLECTION = 50_000  # new containers between young collections (Python's default: 700)
 
 SERVED = "forkserver" in multiprocessing.get_all_start_methods()  # Linux, macOS; not Windows
 _started = False
@@ -62,3 +65,13 @@ def start() -> None:
             os.close(kept)
         os.close(quiet)
     _started = True
+
+
+def collect_less() -> None:
+    """Freeze the objects made so far, kept for the process's life (imports), so that no
+    collection walks them again; and collect young objects every `YOUNG_COLLECTION` new
+    containers. A run makes rows, tables and cells by the hundred thousand that live until its
+    step ends, and each collection walked them again: with Python's defaults, writing 汇总表
+    and 排名 took a tenth longer and a reader's task 2% (measured)."""
+    gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION, *gc.get_threshold()[1:])

@@ -113,8 +113,7 @@ def kind_column(name: str) -> str:
 
 def kinds_in(frame: pd.DataFrame, name: str) -> np.ndarray | None:
     """The kinds of ``frame[name]``'s values if the frame keeps them (`kind_column`)."""
-    column = kind_column(name)
-    return frame[column].to_numpy() if column in frame.columns else None
+    return _beside(frame, kind_column(name))
 
 
 def days_column(name: str) -> str:
@@ -126,7 +125,10 @@ def days_column(name: str) -> str:
 
 def days_in(frame: pd.DataFrame, name: str) -> np.ndarray | None:
     """``frame[name]``'s days as nanoseconds if the frame keeps them (`days_column`)."""
-    column = days_column(name)
+    return _beside(frame, days_column(name))
+
+
+def _beside(frame: pd.DataFrame, column: str) -> np.ndarray | None:
     return frame[column].to_numpy() if column in frame.columns else None
 
 

@@ -21,7 +21,6 @@ from pipeline import processes
 from pipeline.ingest.chunk import Check, Chunk, FileRead, pack
 from pipeline.ingest.reader import read_workbook
 from pipeline.ingest.sniff import Limits, sniff
-from pipeline.launch import collect_less
 from pipeline.originals import read_original
 from pipeline.problems import Location, Problem
 
@@ -197,7 +196,7 @@ def _init_worker(
         _SLOT, counter.value = counter.value, counter.value + 1
     _FLAGS, _LIMITS, _CHECK = flags, limits, check
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-    collect_less()  # as the fork server has, for a reader spawned without it
+    processes.collect_less()  # as the fork server has, for a reader spawned without it
     _silence_stderr()
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import __version__, processes
+from pipeline.errors import PipelineError
 from pipeline.originals import read_original
 from pipeline.problems import Problem
 from pipeline.write.files import write_text_atomic
@@ -61,7 +62,7 @@ def annotatable(source: Source) -> bool:
     try:
         with zipfile.ZipFile(source.open()) as archive:
             return "xl/workbook.xml" in archive.namelist()
-    except (OSError, zipfile.BadZipFile):
+    except (OSError, zipfile.BadZipFile, PipelineError):  # a damaged archive: the text receipt
         return False
 
 
