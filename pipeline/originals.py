@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 
-from pipeline.errors import PipelineError
+from pipeline.errors import RESTORE_STATE, PipelineError
 
 _MEMBER = re.compile(r"(.+\.zip)#(\d+)\+(\d+)", re.DOTALL)
 
@@ -43,8 +43,7 @@ def read_original(location: str) -> tuple[bytes, float]:
     if len(data) != size:
         raise PipelineError(
             f"归档文件 {pack} 缺失或已损坏（第 {offset} 字节起应存有 {size} 字节的原件）："
-            "请用备份恢复 state 文件夹；没有备份时，将 state 文件夹改名留存（如 state-损坏），"
-            "把 inbox/已处理 中的文件放回收件箱后重新运行"
+            + RESTORE_STATE
         )
     return data, mtime
 

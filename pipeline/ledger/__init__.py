@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline.compute.figures import Figures, Measured
-from pipeline.errors import PipelineError
+from pipeline.errors import RESTORE_STATE, PipelineError
 from pipeline.ingest import Batch, Received
 from pipeline.ledger import batch as batches
 from pipeline.ledger import figures, history, records
@@ -169,9 +169,7 @@ class Ledger:
     def _damaged(self, exc: ValueError) -> PipelineError:
         """A stored segment that does not decode: the ledger file was damaged."""
         return PipelineError(
-            f"账本 {self.store.path} 中保存的表格数据已损坏（{exc}）：请用备份恢复 state 文件夹；"
-            "没有备份时，将 state 文件夹改名留存（如 state-损坏），"
-            "把 inbox/已处理 中的文件放回收件箱后重新运行"
+            f"账本 {self.store.path} 中保存的表格数据已损坏（{exc}）：{RESTORE_STATE}"
         )
 
     def checked(self, context: str, batch: Batch) -> dict[str, list[Problem]]:
