@@ -64,7 +64,8 @@ class Outputs:
         self.out_dir = out_dir
         self._side = _side(files)
         self._side.submit(_ready)  # start the process now: it imports this package meanwhile
-        self._background = ThreadPoolExecutor(1)  # waits on the processes making 批注回执
+        # one thread waits on the processes making 批注回执, one writes the text receipts
+        self._background = ThreadPoolExecutor(2)
         self._index: Future[Path] | None = None
         self._annotated: Future[list[Path]] | None = None
         self._outcomes: list[FileOutcome] = []
@@ -96,12 +97,15 @@ class Outputs:
         out_dir, outcomes = self.out_dir, self._outcomes
         with stage("write"):  # 排名 in the side process, 批注回执 in theirs: this one the rest
             ranking = self._side.submit(write_ranking, assessment, out_dir / RANKING)  # first
+            notes = pace_notes(assessment)
+            # thousands of small files, mostly the kernel's work: beside 汇总表
+            receipts = self._background.submit(
+                write_receipts, outcomes, out_dir / RECEIPTS_DIR, notes=notes
+            )
             summary = write_summary(assessment, out_dir / SUMMARY, filing_unit=filing_unit)
             reminders = write_reminders(assessment, out_dir / REMINDERS_DIR)
             briefing = write_briefing(assessment, out_dir / BRIEFING)
-            notes = pace_notes(assessment)
-            written = write_receipts(outcomes, out_dir / RECEIPTS_DIR, notes=notes)
-            written += self._annotated.result()  # the 批注回执, made meanwhile
+            written = receipts.result() + self._annotated.result()  # 批注回执 made meanwhile
             remove_stale_receipts(out_dir / RECEIPTS_DIR, written)
             index, ranked = self._index.result(), ranking.result()
         run = write_run_info(run_info, out_dir / RUN_INFO)
