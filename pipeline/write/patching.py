@@ -205,7 +205,7 @@ class _Package:
     def write(self, path: Path) -> None:
         """Write the package; its parts dated as xlsxwriter dates them (1980-01-01), so the same
         inputs give the same bytes whenever they are annotated."""
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
             for name in self.order:
                 data = self.raw[name]
                 if name in self.trees:
