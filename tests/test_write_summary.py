@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import unicodedata
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import xlsxwriter
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -149,6 +151,32 @@ def test_rendered_rows_read_back_as_xlsxwriters_own_cells(
     rendered = every_output(tmp_path / "rendered")
     monkeypatch.setattr(workbook_module._Workbook, "worksheet_class", Worksheet)
     assert every_output(tmp_path / "xlsxwriter") == rendered
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["张明", "a&b", "<标签>", "x>y", "多行\n文本", "tab\tin", "第001团县委"],  # in one piece
+        ["ok", " 前有空格"], ["后有空格 ", "ok"], ["\u3000全角空格", "ok"], ["控制\x02字符"],
+        ["_x0041_", "ok"], ["<r>富文本</r>", "ok"], ["ok", "<r>富文本</r>"], ["分隔\x01符"],
+        ["只有一个"],
+    ],
+)
+def test_shared_strings_are_xlsxwriters_own_bytes(tmp_path: Path, texts: list[str]) -> None:
+    """The shared strings written in one piece (or, with a text xlsxwriter escapes or marks,
+    text by text) are byte for byte what xlsxwriter writes."""
+
+    def shared_strings(workbook: xlsxwriter.Workbook, path: Path) -> bytes:
+        sheet = workbook.add_worksheet()
+        for row, text in enumerate(texts):
+            sheet.write_string(row, 0, text)
+        workbook.close()
+        with zipfile.ZipFile(path) as package:
+            return package.read("xl/sharedStrings.xml")
+
+    ours, theirs = tmp_path / "ours.xlsx", tmp_path / "theirs.xlsx"
+    expected = shared_strings(xlsxwriter.Workbook(str(theirs)), theirs)
+    assert shared_strings(workbook_module._Workbook(str(ours)), ours) == expected
 
 
 def test_a_rendered_row_refuses_a_cell_written_into_it(tmp_path: Path) -> None:
