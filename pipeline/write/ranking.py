@@ -174,14 +174,14 @@ def _rule_cells(
     """Each submission's figures in the order of ``rule_ids``: marked where a requirement is
     not met, None where the rule was not measured. Built as one table, not a lookup a cell."""
     results = results[results["rule_id"].isin(rule_ids)]
-    submissions, rows = np.unique(results["submission"].to_numpy(dtype=object), return_inverse=True)
-    columns = results["rule_id"].map({rule_id: n for n, rule_id in enumerate(rule_ids)})
+    rows, submissions = pd.factorize(results["submission"])  # hashed: sorting texts took 50 ms
+    columns = pd.Index(rule_ids).get_indexer(results["rule_id"])
     actual = np.empty(len(results), dtype=object)
     actual[:] = results["actual"].tolist()
     unmet = ~results["met"].to_numpy(dtype=bool)
     actual[unmet] = [Cell(value, formats.unmet) for value in actual[unmet].tolist()]
     table = np.full((len(submissions), len(rule_ids)), None, dtype=object)
-    table[rows, columns.to_numpy(dtype=np.intp)] = actual
+    table[rows, columns] = actual
     return dict(zip(submissions.tolist(), table.tolist(), strict=True))
 
 
