@@ -68,8 +68,10 @@ def reconcile(
 
 
 def _files(batch: Batch) -> list[_File]:
-    info = batch.sheets["基本信息"].set_index("_file")
-    names, units, fills = (info[c].to_dict() for c in ("姓名", "单位", "填报日期"))
+    info = batch.sheets["基本信息"]
+    numbers = info["_file"].tolist()  # dicts of lists: `to_dict` boxes a value at a time
+    names, units = (dict(zip(numbers, info[c].tolist(), strict=True)) for c in ("姓名", "单位"))
+    fills = dict(zip(numbers, info["填报日期"], strict=True))  # Timestamps, NaT where blank
     files = batch.files
     return [
         _File(
