@@ -175,7 +175,7 @@ def _rule_cells(
     not met, None where the rule was not measured. Built as one table, not a lookup a cell."""
     results = results[results["rule_id"].isin(rule_ids)]
     rows, submissions = pd.factorize(results["submission"])  # hashed: sorting texts took 50 ms
-    columns = pd.Index(rule_ids).get_indexer(results["rule_id"])
+    columns = pd.Index(rule_ids).get_indexer(pd.Index(results["rule_id"]))
     actual = np.empty(len(results), dtype=object)
     actual[:] = results["actual"].tolist()
     unmet = ~results["met"].to_numpy(dtype=bool)

@@ -6,6 +6,7 @@ import math
 import numbers
 import re
 import unicodedata
+import zipfile
 from collections import namedtuple
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xlsxwriter
+import xlsxwriter.workbook
 from xlsxwriter.format import Format
 from xlsxwriter.packager import Packager
 from xlsxwriter.sharedstrings import SharedStrings
@@ -43,6 +45,7 @@ __all__ = [
 ]
 
 DEFAULT_CREATED = datetime(2000, 1, 1)
+PART_COMPRESSION = 1  # zlib level of a workbook's parts (`_QuickZipFile`)
 OPTIONS = {
     "strings_to_formulas": False,  # user text is never a live formula (formula injection)
     "strings_to_urls": False,
@@ -204,6 +207,24 @@ class _Packager(Packager):
         strings.string_table = self.workbook.str_table
         strings._set_xml_writer(self._filename("xl/sharedStrings.xml"))
         strings._assemble_xml_file()
+
+
+class _QuickZipFile(zipfile.ZipFile):
+    """The zip xlsxwriter writes a workbook into, its parts deflated at level 1, not zlib's
+    default 6: a third of the time (汇总表 and 排名 of 10,000 cadres: 0.10 -> 0.03 s each),
+    files a third larger (1.0 -> 1.3 MB). xlsxwriter has no setting for it, so its module's
+    name for the class is pointed here once, below; nothing else in lianxi writes through it.
+    """
+
+    def writestr(  # type: ignore[override]
+        self, zinfo_or_arcname: str | zipfile.ZipInfo, data: bytes | str,
+        compress_type: int | None = None, compresslevel: int | None = None,
+    ) -> None:  # fmt: skip
+        level = PART_COMPRESSION if compresslevel is None else compresslevel
+        super().writestr(zinfo_or_arcname, data, compress_type, level)
+
+
+xlsxwriter.workbook.ZipFile = _QuickZipFile  # type: ignore[misc]
 
 
 class _Workbook(xlsxwriter.Workbook):
