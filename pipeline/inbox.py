@@ -294,12 +294,17 @@ def _plan(
         if d.moved_to and not _occupied(sources[d.id], os.path.join(root, d.moved_to))
     }
     taken = set(plans.values())
+    folders: dict[str, bool] = {}  # whether a target folder exists (if not, no name in it is)
     for drop in drops:
         if drop.id in plans:
             continue
         outcome = fates.get(drop.sha256)
         returned = outcome is not None and outcome.status is Status.RETURNED
-        target = _free(root, f"{INBOX}/{RETURNED if returned else PROCESSED}/{drop.path}", taken)
+        target = f"{INBOX}/{RETURNED if returned else PROCESSED}/{drop.path}"
+        folder = os.path.dirname(target)
+        if folder not in folders:
+            folders[folder] = os.path.isdir(os.path.join(root, folder))
+        target = _free(root, target, taken, on_disk=folders[folder])
         taken.add(target)
         plans[drop.id] = target
     return plans
@@ -310,12 +315,13 @@ def _occupied(source: str | None, target: str) -> bool:
     return source is not None and os.path.exists(target) and not os.path.samefile(source, target)
 
 
-def _free(root: str, target: str, taken: set[str]) -> str:
+def _free(root: str, target: str, taken: set[str], *, on_disk: bool) -> str:
     """``target`` (relative to ``root``), or 张明（2）.xlsx, 张明（3）.xlsx … beside it: never
-    an existing name (a link that leads nowhere included)."""
+    an existing name (a link that leads nowhere included). Without ``on_disk`` its folder does
+    not exist: only ``taken`` names are (a first run's ten thousand moves asked for nothing)."""
     candidate, n = target, 1
     stem, suffix = os.path.splitext(target)
-    while candidate in taken or os.path.lexists(os.path.join(root, candidate)):
+    while candidate in taken or (on_disk and os.path.lexists(os.path.join(root, candidate))):
         n += 1
         candidate = f"{stem}（{n}）{suffix}"
     return candidate
