@@ -79,5 +79,6 @@ def _measured(measuring: Measuring, batch: Batch) -> list[object]:
         )  # fmt: skip
     except Exception:
         return []
-    shas = {number: str(batch.files.at[number, "sha256"]) for number in numbers}
+    sha256 = batch.files.loc[numbers, "sha256"].tolist()  # not `.at` a file: 40 µs each
+    shas = {number: str(sha) for number, sha in zip(numbers, sha256, strict=True)}
     return [Measured(figures_context(measuring.rule_set, *calendar), figures, shas)]

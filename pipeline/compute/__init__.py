@@ -12,6 +12,7 @@ from datetime import date
 import pandas as pd
 
 from pipeline.compute.assessment import CADRE_COLUMNS, MISSING_COLUMNS, Assessment
+from pipeline.compute.digest import joined_by_file
 from pipeline.compute.figures import DIGESTS, Figures, combine, figures_context, measure_files
 from pipeline.compute.grading import cap_units, propose, rank, unit_ranks
 from pipeline.compute.metrics import Calendar
@@ -120,14 +121,9 @@ def _with_roster(
 
 
 def _unmet(results: pd.DataFrame, files: pd.Index) -> pd.Series:
-    """Each file's unmet rules' titles, joined in their order (a plain loop: pandas joins
-    each of ten thousand groups' texts as a Series of its own)."""
+    """Each file's unmet rules' titles, joined in their order."""
     unmet = results[~results["met"]]
-    titles: dict[int, list[str]] = {}
-    for number, title in zip(unmet["_file"].tolist(), unmet["title"].tolist(), strict=True):
-        titles.setdefault(number, []).append(title)
-    joined = pd.Series({n: "、".join(t) for n, t in titles.items()}, dtype=results["title"].dtype)
-    return joined.reindex(files, fill_value="")
+    return joined_by_file(unmet, "title", "、".join).reindex(files, fill_value="")
 
 
 def _ranking_keys(cadres: pd.DataFrame, results: pd.DataFrame, rule_set: RuleSet) -> pd.DataFrame:

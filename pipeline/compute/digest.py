@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 # 附件1's four areas and the activity types that count as work in each.
@@ -13,11 +15,20 @@ TASK_AREAS: dict[str, tuple[str, ...]] = {
 }
 
 
+def joined_by_file(rows: pd.DataFrame, column: str, join: Callable[[list[str]], str]) -> pd.Series:
+    """Each file's texts of ``column``, in row order, joined: by file number, for the files
+    with rows. A plain loop: pandas joins each of ten thousand groups as a Series of its own."""
+    texts: dict[int, list[str]] = {}
+    for number, text in zip(rows["_file"].tolist(), rows[column].tolist(), strict=True):
+        texts.setdefault(number, []).append(text)
+    return pd.Series({n: join(t) for n, t in texts.items()}, dtype=rows[column].dtype)
+
+
 def contact_points(points: pd.DataFrame, files: pd.Index) -> pd.Series:
-    def numbered(names: pd.Series) -> str:
+    def numbered(names: list[str]) -> str:
         return " ".join(f"{n}. {name}" for n, name in enumerate(names, start=1))
 
-    return points.groupby("_file")["联系点名称"].agg(numbered).reindex(files, fill_value="")
+    return joined_by_file(points, "联系点名称", numbered).reindex(files, fill_value="")
 
 
 def four_tasks(activities: pd.DataFrame, files: pd.Index) -> pd.Series:
@@ -44,8 +55,9 @@ TOPIC_LABEL = r"^\s*(?:调研)?课题\s*[:：]\s*"
 
 def research(tasks: pd.DataFrame, activities: pd.DataFrame, files: pd.Index) -> pd.Series:
     """E.g. "课题：…；计划 2026-10-31 完成；报告 2026-09-30 已形成"."""
-    topics = tasks[tasks["任务类别"] == "调查研究"].groupby("_file")
-    named = topics["主要内容"].agg("、".join).reindex(files)
+    chosen = tasks[tasks["任务类别"] == "调查研究"]
+    topics = chosen.groupby("_file")
+    named = joined_by_file(chosen, "主要内容", "、".join).reindex(files)
     topic = named.str.replace(TOPIC_LABEL, "", regex=True)  # "调研课题：…" would read 课题：调研课题：…
     planned = pd.to_datetime(topics["计划完成时间"].min()).reindex(files).dt.strftime("%Y-%m-%d")
     reports = activities[activities["活动类型"] == "调研报告"]
