@@ -191,7 +191,8 @@ class Ledger:
 
     def record_figures(self, context: str, batch: Batch, measured: Figures) -> None:
         """Keep ``measured`` (the batch's files) under ``context``, in place of any other's."""
-        shas = {int(n): str(batch.files.at[n, "sha256"]) for n in measured.files}
+        numbers = [int(n) for n in measured.files]  # a list, not `.at` a file: 40 µs each
+        shas = dict(zip(numbers, map(str, batch.files.loc[numbers, "sha256"]), strict=True))
         with self.store.transaction() as db:
             figures.store_figures(db, context, [(measured, shas)])
 
