@@ -1,7 +1,7 @@
 """批注回执: the cadre's own workbook returned with every problem cell coloured and commented.
 
-Each file is annotated (`pipeline.write.marking`: by editing its XML, or with openpyxl) in a
-spawned process under a memory limit, so no submitted file can take the run down; a manifest
+Each file is annotated (`pipeline.write.patching`: by editing its XML, or with openpyxl,
+`pipeline.write.marking`) in a child process under a memory limit, so no submitted file can take the run down; a manifest
 keeps what an earlier run made from the same inputs. This process never imports openpyxl.
 """
 
@@ -97,7 +97,7 @@ def _annotate_in_processes(jobs: Sequence[Job], workers: int) -> set[Path]:
     alone: list[Job] = []
     if not jobs:
         return made
-    from pipeline.write.marking import annotate_safely  # openpyxl: in the annotating processes
+    from pipeline.write.patching import annotate_safely  # lxml: in the annotating processes
 
     with ProcessPoolExecutor(min(workers, len(jobs)), processes.context(), _limit_memory) as pool:
         futures = [pool.submit(annotate_safely, job) for job in jobs]

@@ -1,5 +1,5 @@
-"""Marking one workbook, run in the processes `annotate_all` starts: by editing its XML
-(`pipeline.write.patching`), or with openpyxl, the only openpyxl writer, when that cannot.
+"""Marking one workbook with openpyxl, the only openpyxl writer: what the annotating processes
+fall back on (`pipeline.write.patching.annotate_safely`) when editing its XML cannot.
 
 The cadre's values are never re-assigned (so never turned into formulas); the template's
 validations are re-created from the spec (openpyxl drops some on re-save; a cadre's inserted
@@ -23,7 +23,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pipeline.forms.spec import TEMPLATES, Sheet
 from pipeline.forms.validations import Validation
 from pipeline.problems import Problem
-from pipeline.write import patching
 from pipeline.write.annotate import Job
 from pipeline.write.files import atomic_path
 from pipeline.write.patching import (
@@ -48,23 +47,6 @@ from pipeline.write.patching import (
 
 FILLS = {severity: PatternFill("solid", fgColor=rgb) for severity, rgb in FILL_RGB.items()}
 HEADER_FILL = PatternFill("solid", fgColor=HEADER_RGB)
-CPU_SECONDS = 60
-
-
-def annotate_safely(job: Job) -> Path | None:
-    import resource
-
-    used = resource.getrusage(resource.RUSAGE_SELF)
-    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    resource.setrlimit(resource.RLIMIT_CPU, (int(used.ru_utime) + CPU_SECONDS, hard))
-    try:
-        return patching.annotate_workbook(job)
-    except Exception:  # shaped otherwise than the XML path expects: openpyxl marks it
-        pass
-    try:
-        return annotate_workbook(job)
-    except Exception:  # an unusual workbook openpyxl cannot keep: the text receipt remains
-        return None
 
 
 def annotate_workbook(job: Job) -> Path | None:

@@ -123,6 +123,30 @@ PART_COMPRESSION = 1  # zlib level: a third of the time of the default 6, parts 
 LINE_HEIGHT = 15  # points per line of 11-point text
 
 
+CPU_SECONDS = 60  # an annotating process's allowance a workbook
+
+
+def annotate_safely(job: Job) -> Path | None:
+    """Mark ``job``'s workbook, what the annotating processes run: by editing its XML, or with
+    openpyxl (`pipeline.write.marking`, imported only then: 70 ms of each process's start) when
+    that cannot; None when neither can (the text receipt remains)."""
+    import resource
+
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    resource.setrlimit(resource.RLIMIT_CPU, (int(used.ru_utime) + CPU_SECONDS, hard))
+    try:
+        return annotate_workbook(job)
+    except Exception:  # shaped otherwise than the XML path expects: openpyxl marks it
+        pass
+    try:
+        from pipeline.write.marking import annotate_workbook as with_openpyxl
+
+        return with_openpyxl(job)
+    except Exception:  # an unusual workbook openpyxl cannot keep: the text receipt remains
+        return None
+
+
 class Unsupported(Exception):
     """A workbook this module does not mark: openpyxl does."""
 
