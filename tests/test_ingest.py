@@ -7,6 +7,7 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -20,7 +21,7 @@ from pipeline.demo.generator import make_demo_inbox
 from pipeline.forms.spec import ACTIVITIES, BASIC_INFO
 from pipeline.ingest import assemble, ingest, receive, segment
 from pipeline.ingest.chunk import pack, typed_frame
-from pipeline.ingest.normalise import normalise_column
+from pipeline.ingest.normalise import day_nanoseconds, normalise_column
 from pipeline.ingest.worker import read_file
 from pipeline.resources import templates_dir
 from pipeline.validate import validate
@@ -233,6 +234,29 @@ def test_the_readers_find_the_problems_validating_all_files_at_once_finds(
     expected = {"date-impossible", "number-negative", "value-required", "date-out-of-year",
                 "date-in-future", "number-not-integer", "duplicate-row", "file-not-workbook"}  # fmt: skip
     assert expected <= codes, codes
+
+
+DAYS = [pd.Timestamp(2026, 3, d) for d in (1, 2)] + [None, pd.NaT, "2026年2月30日"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.sampled_from(DAYS), st.sampled_from(["甲", "乙"])),
+                max_size=30))  # fmt: skip
+def test_duplicate_rows_are_those_pandas_finds(rows: list[tuple[int, object, str]]) -> None:
+    """The duplicate-row check compares the file and a date's days first (a reader's frame keeps
+    them), then the rows that share those whole: the rows pandas' own `duplicated` finds."""
+    from pipeline.validate.schemas import _duplicated
+
+    dates = np.empty(len(rows), dtype=object)
+    dates[:] = [day for _, day, _ in rows]
+    kinds = segment.kinds_of(dates)
+    frame = pd.DataFrame({
+        "_file": np.array([file for file, _, _ in rows], dtype=np.int64), "日期": dates,
+        segment.kind_column("日期"): kinds, segment.days_column("日期"): day_nanoseconds(dates, kinds),
+        "内容": np.array([text for _, _, text in rows], dtype=object),
+    })  # fmt: skip
+    keys = ["_file", "日期", "内容"]
+    assert _duplicated(frame, keys).tolist() == frame.duplicated(keys, keep="first").tolist()
 
 
 def test_rows_handed_over_as_each_task_arrives_are_those_received(tmp_path: Path) -> None:

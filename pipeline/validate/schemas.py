@@ -149,7 +149,7 @@ def sheet_schema(
         keys = ["_file", *spec.unique_by]
 
         def first(frame: pd.DataFrame) -> pd.Series:
-            return ~frame.duplicated(keys, keep="first")
+            return ~_duplicated(frame, keys)
 
         # ignore_na=False: no row is blank in every column (_file, _row), so pandera's looking
         # for such rows to pass (isna of the whole frame) would find none
@@ -159,3 +159,19 @@ def sheet_schema(
         for f in spec.fields
     }
     return pa.DataFrameSchema(columns, checks=wide, name=spec.name, strict=False)
+
+
+def _duplicated(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """``frame.duplicated(keys)``, the first of equal rows kept, compared first on what is cheap
+    to compare: the file and each date key's days (`segment.days_column`, where the frame keeps
+    them). A row alone there is alone on every key; only the others are compared whole (hashing
+    every row's texts and Timestamps was half of validating a reader's task)."""
+    days = [found for key in keys if (found := segment.days_in(frame, key)) is not None]
+    if not days:
+        return frame.duplicated(keys, keep="first")
+    cheap = pd.DataFrame(dict(enumerate([frame[keys[0]].to_numpy(), *days])))  # [0]: the file
+    candidates = cheap.duplicated(keep=False).to_numpy()
+    found = np.zeros(len(frame), dtype=bool)
+    if candidates.any():
+        found[candidates] = frame.loc[candidates, keys].duplicated(keep="first").to_numpy()
+    return pd.Series(found, index=frame.index)
