@@ -15,7 +15,7 @@ from pipeline.write.annotate import Source
 from pipeline.write.briefing import write_briefing
 from pipeline.write.files import write_text_atomic
 from pipeline.write.pace import pace_notes
-from pipeline.write.ranking import write_ranking
+from pipeline.write.ranking import ranking_view, write_ranking
 from pipeline.write.receipts import (
     annotate_receipts,
     remove_stale_receipts,
@@ -96,7 +96,9 @@ class Outputs:
         assert self._index is not None and self._annotated is not None, "index() comes first"
         out_dir, outcomes = self.out_dir, self._outcomes
         with stage("write"):  # 排名 in the side process, 批注回执 in theirs: this one the rest
-            ranking = self._side.submit(write_ranking, assessment, out_dir / RANKING)  # first
+            ranking = self._side.submit(  # first
+                write_ranking, ranking_view(assessment), out_dir / RANKING
+            )
             notes = pace_notes(assessment)
             # thousands of small files, mostly the kernel's work: beside 汇总表
             receipts = self._background.submit(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, time
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.compute.assessment import Assessment
+from pipeline.compute.figures import DIGESTS
 from pipeline.write.dashboard import SHEET as DASHBOARD_SHEET
 from pipeline.write.dashboard import write_dashboard
 from pipeline.write.duties import duty_sheets, write_duty_sheets
@@ -44,6 +46,12 @@ NONE = "无"
 RULE_WIDTH = 11
 METHOD_WIDTHS = (30, 18, 18, 8, 16, 70)  # 指标, 要求（全年）, 本阶段要求, 权重, 期限, 依据条款
 Row = list[object]
+
+
+def ranking_view(assessment: Assessment) -> Assessment:
+    """The assessment without what 排名 never reads (the cadres' 附件2 texts, a quarter of its
+    pickled size): what is sent to the process that writes it."""
+    return replace(assessment, cadres=assessment.cadres.drop(columns=list(DIGESTS), errors="ignore"))
 
 
 def write_ranking(assessment: Assessment, path: Path) -> Path:
