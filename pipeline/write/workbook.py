@@ -200,6 +200,8 @@ def _plain(texts: list[str], joined: str) -> bool:
 
 
 class _Packager(Packager):
+    """xlsxwriter's packager, its shared strings part written by `_SharedStrings`."""
+
     def _write_shared_strings_file(self) -> None:
         if not self.workbook.str_table.count:
             return
