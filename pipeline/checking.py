@@ -79,6 +79,5 @@ def _measured(measuring: Measuring, batch: Batch) -> list[object]:
         )  # fmt: skip
     except Exception:
         return []
-    sha256 = batch.files.loc[numbers, "sha256"].tolist()  # not `.at` a file: 40 µs each
-    shas = {number: str(sha) for number, sha in zip(numbers, sha256, strict=True)}
-    return [Measured(figures_context(measuring.rule_set, *calendar), figures, shas)]
+    context = figures_context(measuring.rule_set, *calendar)
+    return [Measured(context, figures, batch.checksums(numbers))]

@@ -1,8 +1,9 @@
 """批注回执: the cadre's own workbook returned with every problem cell coloured and commented.
 
 Each file is annotated (`pipeline.write.patching`: by editing its XML, or with openpyxl,
-`pipeline.write.marking`) in a child process under a memory limit, so no submitted file can take the run down; a manifest
-keeps what an earlier run made from the same inputs. This process never imports openpyxl.
+`pipeline.write.marking`) in a child process under a memory limit, so no submitted file can
+take the run down; a manifest keeps what an earlier run made from the same inputs. This process
+never imports openpyxl.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ from pipeline.ingest.reader import HEADER_SEARCH_ROWS, Cell, column_letter, head
 from pipeline.problems import Problem, Severity
 from pipeline.write.annotate import Job
 from pipeline.write.files import atomic_path
-from pipeline.write.workbook import text_width
+from pipeline.write.workbook import PART_COMPRESSION, text_width
 
 PART_DATE = (1980, 1, 1, 0, 0, 0)  # every part of a 批注回执: the bytes depend on the inputs alone
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -119,7 +119,6 @@ FILL_RGB = {Severity.ERROR: "00FFC7CE", Severity.WARNING: "00FFEB9C"}
 HEADER_RGB, LINK_RGB = "00DDEBF7", "000563C1"
 EXCEL_EPOCH = date(1899, 12, 30)
 AUTHOR = "lianxi"
-PART_COMPRESSION = 1  # zlib level: a third of the time of the default 6, parts a third larger
 LINE_HEIGHT = 15  # points per line of 11-point text
 
 

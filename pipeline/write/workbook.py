@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 DEFAULT_CREATED = datetime(2000, 1, 1)
-PART_COMPRESSION = 1  # zlib level of a workbook's parts (`_QuickZipFile`)
+PART_COMPRESSION = 1  # zlib level of the parts of every workbook we write (`_QuickZipFile`)
 OPTIONS = {
     "strings_to_formulas": False,  # user text is never a live formula (formula injection)
     "strings_to_urls": False,
