@@ -22,6 +22,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -132,31 +133,61 @@ def lianxi_run(workspace: Path, args: argparse.Namespace) -> Measured:
 
 
 def size(files: int, args: argparse.Namespace) -> dict[str, object]:
-    """All measurements for one inbox size; the incremental one on the largest size only."""
+    """All measurements for one inbox size: ``--pairs`` times the run, then the floor, one
+    after the other (the incremental run between them, on the largest size), and the baseline
+    once. Each ratio is of a run and the floor timed next to it; the medians are reported."""
     inbox, generated = ensure_inbox(args.seed, files, args.workers)
     print(f"\n== N = {files} ({'generated' if generated else 'cached'}: {inbox.root})", flush=True)
-    workspace = fresh_workspace(inbox)
     _warm(inbox.inbox)
+    incremental = files == max(args.sizes) and not args.no_incremental
+    pairs = [_pair(inbox, files, incremental, args) for _ in range(args.pairs)]
+    baseline, note = _baseline(inbox, files, args)
+    _line(f"baseline (read_excel+pandera, 1 process){note}", files, baseline)
+    run = median(p["run_s"] for p in pairs)
+    result: dict[str, object] = {
+        "files": files, "pairs": pairs, "run_s": run, "floor_s": median(p["floor_s"] for p in pairs),
+        "run_peak_mb": max(p["run_peak_mb"] for p in pairs),
+        "run_over_floor": median(p["run_over_floor"] for p in pairs),
+        "baseline_s": baseline.seconds, "baseline_note": note.strip(),
+        "run_over_baseline": run / baseline.seconds,
+    }  # fmt: skip
+    print(f"   median of {len(pairs)}: run {run:.2f} s;  run/baseline = "
+          f"{run / baseline.seconds:.3f} (baseline is {baseline.seconds / run:.1f}× slower);  "
+          f"run/floor = {result['run_over_floor']:.2f} ({_each(pairs, 'run_over_floor', '.2f')})",
+          flush=True)  # fmt: skip
+    if incremental:
+        result["incremental_share"] = median(p["incremental_share"] for p in pairs)
+        result["incremental_s"] = median(p["incremental_s"] for p in pairs)
+        print(
+            f"   incremental (median of {len(pairs)}): {result['incremental_s']:.2f} s, "
+            f"{result['incremental_share']:.1%} of its full run "
+            f"({_each(pairs, 'incremental_share', '.1%')})",
+            flush=True,
+        )
+    return result
+
+
+def _each(pairs: list[dict[str, float]], key: str, spec: str) -> str:
+    return ", ".join(format(pair[key], spec) for pair in pairs)
+
+
+def _pair(
+    inbox: Inbox, files: int, incremental: bool, args: argparse.Namespace
+) -> dict[str, float]:
+    """One run in a fresh workspace (and one new file into it), then the floor."""
+    workspace = fresh_workspace(inbox)
     run = lianxi_run(workspace, args)
     _line("lianxi run", files, run)
+    pair = {"run_s": run.seconds, "run_peak_mb": run.peak_mb}
+    if incremental:
+        pair |= _incremental(inbox, workspace, run, args)
+    if not args.keep:
+        shutil.rmtree(workspace)
     floor = measure([sys.executable, str(ROOT / "bench" / "floor.py"), str(inbox.inbox),
                      "--workers", str(args.workers)])  # fmt: skip
     _line("floor (calamine, all cores)", files, floor)
-    baseline, note = _baseline(inbox, files, args)
-    _line(f"baseline (read_excel+pandera, 1 process){note}", files, baseline)
-    result: dict[str, object] = {
-        "files": files, "run_s": run.seconds, "run_peak_mb": run.peak_mb,
-        "floor_s": floor.seconds, "baseline_s": baseline.seconds, "baseline_note": note.strip(),
-        "run_over_baseline": run.seconds / baseline.seconds, "run_over_floor": run.seconds / floor.seconds,
-    }  # fmt: skip
-    print(f"   run/baseline = {run.seconds / baseline.seconds:.3f} "
-          f"(baseline is {baseline.seconds / run.seconds:.1f}× slower);  "
-          f"run/floor = {run.seconds / floor.seconds:.2f}", flush=True)  # fmt: skip
-    if files == max(args.sizes) and not args.no_incremental:
-        result |= _incremental(inbox, workspace, run, args)
-    if not args.keep:
-        shutil.rmtree(workspace)
-    return result
+    print(f"   run/floor = {run.seconds / floor.seconds:.2f}", flush=True)
+    return pair | {"floor_s": floor.seconds, "run_over_floor": run.seconds / floor.seconds}
 
 
 def _baseline(inbox: Inbox, files: int, args: argparse.Namespace) -> tuple[Measured, str]:
@@ -173,7 +204,7 @@ def _baseline(inbox: Inbox, files: int, args: argparse.Namespace) -> tuple[Measu
 
 def _incremental(
     inbox: Inbox, workspace: Path, full: Measured, args: argparse.Namespace
-) -> dict[str, object]:
+) -> dict[str, float]:
     """One more cadre's ledger dropped into the inbox the full run has just processed."""
     target = workspace / "inbox" / inbox.extra.relative_to(inbox.extra.parents[1])
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -216,6 +247,10 @@ def main() -> None:
         metavar="K",
         help="time the baseline on K files and extrapolate linearly (0: every file)",
     )
+    parser.add_argument(
+        "--pairs", type=int, default=3, metavar="K",
+        help="time the run and the floor K times, alternately; ratios are their medians",
+    )  # fmt: skip
     parser.add_argument("--no-incremental", action="store_true", help="skip the one-new-file run")
     parser.add_argument(
         "--keep", action="store_true", help="keep the workspaces under bench/.cache/"

@@ -21,7 +21,7 @@ from pipeline.demo.generator import make_demo_inbox
 from pipeline.forms.spec import ACTIVITIES, BASIC_INFO
 from pipeline.ingest import assemble, ingest, receive, segment
 from pipeline.ingest.chunk import pack, typed_frame
-from pipeline.ingest.normalise import day_nanoseconds, normalise_column
+from pipeline.ingest.normalise import _clean, _cleaned, _compact, day_nanoseconds, normalise_column
 from pipeline.ingest.worker import read_file
 from pipeline.resources import templates_dir
 from pipeline.validate import validate
@@ -71,7 +71,10 @@ CELLS = st.sampled_from([
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(CELLS, max_size=30), st.sampled_from(["日期", "青年人数", "时长（天）", "活动类型", "地点"]))
+@given(
+    st.lists(CELLS, max_size=30),
+    st.sampled_from(["日期", "青年人数", "时长（天）", "活动类型", "地点"]),
+)
 def test_a_column_is_typed_as_each_of_its_values_alone(cells: list[object], name: str) -> None:
     """Typing converts each distinct value once: the column must equal its values typed one by
     one (TRUE and FALSE, which equal 1 and 0 as keys, and blanks among them)."""
@@ -79,6 +82,26 @@ def test_a_column_is_typed_as_each_of_its_values_alone(cells: list[object], name
     column = normalise_column(pd.Series(cells, dtype=object), field).tolist()
     alone = [normalise_column(pd.Series([cell], dtype=object), field)[0] for cell in cells]
     assert [(type(v), str(v)) for v in column] == [(type(v), str(v)) for v in alone]
+
+
+TEXTS = st.lists(
+    st.text(alphabet=["a", "张", " ", "\t", "\n", "\r", "\u3000", "\xa0", "\u2028", "Ａ", "e", "\u0301", "①"],
+            max_size=4),
+    max_size=6, unique=True,
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(TEXTS, st.booleans())
+def test_texts_cleaned_together_are_those_cleaned_one_by_one(
+    texts: list[str], compact: bool
+) -> None:
+    """The quick check that a column's texts need no cleaning (`_cleaned`, over them joined) must
+    never pass texts that cleaning one by one would change."""
+    convert = _compact if compact else _clean
+    together = _cleaned(np.array([*texts, None], dtype=object)[:-1], compact)
+    if together is not None:
+        assert list(together) == [convert(text) for text in texts] + [None]
 
 
 def test_identities_lose_every_space_and_phones_keep_leading_zeros() -> None:
@@ -283,7 +306,11 @@ def test_rows_encoded_with_their_typing_codes_decode_to_the_rows_typed(tmp_path:
     keys = [read.display for read in reads]
     number = {key: n for n, key in enumerate(keys)}
     for spec in (BASIC_INFO, ACTIVITIES):
-        held = [(n, r.parsed.sheets[spec.name]) for n, r in enumerate(reads) if spec.name in r.parsed.sheets]
+        held = [
+            (n, r.parsed.sheets[spec.name])
+            for n, r in enumerate(reads)
+            if spec.name in r.parsed.sheets
+        ]
         frame, coded = typed_frame(spec, held)
         assert coded and len(frame) > 0
         fields = spec.field_names
