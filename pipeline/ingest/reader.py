@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import sys
 import tempfile
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -232,9 +234,21 @@ def _columns(rows: list[list[Cell]]) -> list[np.ndarray]:
     columns = []
     for values in zip(*rows, strict=True):
         column = np.empty(len(values), dtype=object)
-        column[:] = values  # element by element: no value is taken apart as a sequence
+        column[:] = _interned(values)  # element by element: no value is taken apart as a sequence
         columns.append(column)
     return columns
+
+
+def _interned(values: tuple[Cell, ...]) -> Sequence[Cell]:
+    """A column of text (blanks are "") as one object a distinct text: the same few choices
+    and places fill thousands of rows, and each text hashed now, while its cells are fresh in
+    the processor's cache, is looked up later at the cost of a pointer (`sys.intern`: the
+    texts leave the interpreter's table when their cells are dropped). Any other column as
+    it is."""
+    try:
+        return list(map(sys.intern, values))
+    except TypeError:  # a number, a date or a blank padded as None
+        return values
 
 
 def _find_header(grid: list[list[Cell]], wanted: dict[str, str]) -> tuple[int, dict[str, int]]:
