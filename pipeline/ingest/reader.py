@@ -246,7 +246,7 @@ def _interned(values: tuple[Cell, ...]) -> Sequence[Cell]:
     texts leave the interpreter's table when their cells are dropped). Any other column as
     it is."""
     try:
-        return list(map(sys.intern, values))
+        return list(map(sys.intern, cast(tuple[str, ...], values)))
     except TypeError:  # a number, a date or a blank padded as None
         return values
 
