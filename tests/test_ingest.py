@@ -21,7 +21,14 @@ from pipeline.demo.generator import make_demo_inbox
 from pipeline.forms.spec import ACTIVITIES, BASIC_INFO
 from pipeline.ingest import assemble, ingest, receive, segment
 from pipeline.ingest.chunk import pack, typed_frame
-from pipeline.ingest.normalise import _clean, _cleaned, _compact, day_nanoseconds, normalise_column
+from pipeline.ingest.normalise import (
+    _clean,
+    _cleaned,
+    _compact,
+    day_nanoseconds,
+    normalise_column,
+    normalise_typed,
+)
 from pipeline.ingest.worker import read_file
 from pipeline.resources import templates_dir
 from pipeline.validate import validate
@@ -262,21 +269,29 @@ def test_the_readers_find_the_problems_validating_all_files_at_once_finds(
 DAYS = [pd.Timestamp(2026, 3, d) for d in (1, 2)] + [None, pd.NaT, "2026年2月30日"]
 
 
+TYPED = ["甲", " 甲", "甲\u3000", "乙", "", "  "]  # cleaned: 甲 three ways, 乙, blank twice
+
+
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 2), st.sampled_from(DAYS), st.sampled_from(["甲", "乙"])),
+@given(st.lists(st.tuples(st.integers(0, 2), st.sampled_from(DAYS), st.sampled_from(TYPED)),
                 max_size=30))  # fmt: skip
 def test_duplicate_rows_are_those_pandas_finds(rows: list[tuple[int, object, str]]) -> None:
-    """The duplicate-row check compares the file and a date's days first (a reader's frame keeps
-    them), then the rows that share those whole: the rows pandas' own `duplicated` finds."""
+    """The duplicate-row check compares the file, a date's days and a text's numbers first (a
+    reader's frame keeps them), then the rows that share those whole: the rows pandas' own
+    `duplicated` finds, texts typed apart that clean alike included."""
     from pipeline.validate.schemas import _duplicated
 
     dates = np.empty(len(rows), dtype=object)
     dates[:] = [day for _, day, _ in rows]
     kinds = segment.kinds_of(dates)
+    typed = np.array([*(text for _, _, text in rows), None], dtype=object)[:-1]
+    texts, _, coded = normalise_typed(typed, ACTIVITIES.field("地点"))
+    assert coded is not None or not rows
     frame = pd.DataFrame({
         "_file": np.array([file for file, _, _ in rows], dtype=np.int64), "日期": dates,
         segment.kind_column("日期"): kinds, segment.days_column("日期"): day_nanoseconds(dates, kinds),
-        "内容": np.array([text for _, _, text in rows], dtype=object),
+        "内容": texts,
+        segment.same_column("内容"): coded.same() if coded else np.empty(0, dtype=np.int64),
     })  # fmt: skip
     keys = ["_file", "日期", "内容"]
     assert _duplicated(frame, keys).tolist() == frame.duplicated(keys, keep="first").tolist()

@@ -30,6 +30,7 @@ _KINDS: defaultdict[type, int] = defaultdict(
 FILE, ROW = "_file", "_row"
 KIND = "_kind:"  # a reader's typed frame keeps each field's kinds beside it (`kind_column`)
 DAYS = KIND + "days:"  # and a date field's days as nanoseconds (`days_column`)
+SAME = KIND + "same:"  # and a text field's values as numbers, equal for equal texts (`same_column`)
 MAGIC = b"LXS1"
 DTYPES = {np.dtype(t).str for t in (np.uint8, np.int32, np.int64, np.float64)}
 
@@ -84,6 +85,12 @@ class Coded:
     def __getitem__(self, rows: np.ndarray) -> Coded:
         return Coded(self.codes[rows], self.table)
 
+    def same(self) -> np.ndarray:
+        """Each row's value as a number, equal for equal values (the table may hold a text
+        twice, made equal by cleaning), -1 for a blank (`same_column`)."""
+        numbers, _ = pd.factorize(self.table)  # None, the table's last, is -1
+        return numbers[self.codes]
+
 
 def encode(
     frame: pd.DataFrame, keys: Sequence[str], fields: Sequence[str],
@@ -126,6 +133,18 @@ def days_column(name: str) -> str:
 def days_in(frame: pd.DataFrame, name: str) -> np.ndarray | None:
     """``frame[name]``'s days as nanoseconds if the frame keeps them (`days_column`)."""
     return _beside(frame, days_column(name))
+
+
+def same_column(name: str) -> str:
+    """The column beside text field ``name`` in a reader's typed frame that numbers its values,
+    equal numbers for equal texts (-1 for a blank), where typing found them (`Coded`): rows
+    are compared on these before their texts (`pipeline.validate.schemas`)."""
+    return SAME + name
+
+
+def same_in(frame: pd.DataFrame, name: str) -> np.ndarray | None:
+    """``frame[name]``'s values as numbers if the frame keeps them (`same_column`)."""
+    return _beside(frame, same_column(name))
 
 
 def _beside(frame: pd.DataFrame, column: str) -> np.ndarray | None:

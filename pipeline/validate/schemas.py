@@ -163,14 +163,16 @@ def sheet_schema(
 
 def _duplicated(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
     """``frame.duplicated(keys)``, the first of equal rows kept, compared first on what is cheap
-    to compare: the integer keys (the file) and each date key's days (`segment.days_column`,
-    where the frame keeps them). A row alone there is alone on every key; only the others are
-    compared whole (hashing every row's texts and Timestamps was half of validating a task)."""
-    days = [found for key in keys if (found := segment.days_in(frame, key)) is not None]
-    if not days:
+    to compare: the integer keys (the file), each date key's days (`segment.days_column`) and
+    each text key's numbers (`segment.same_column`), where the frame keeps them. A row alone
+    there is alone on every key; only the others are compared whole (hashing every row's
+    texts and Timestamps was half of validating a task)."""
+    found_aside = [(segment.days_in(frame, key), segment.same_in(frame, key)) for key in keys]
+    aside = [found for pair in found_aside for found in pair if found is not None]
+    if not aside:
         return frame.duplicated(keys, keep="first")
     integers = [frame[key].to_numpy() for key in keys if pd.api.types.is_integer_dtype(frame[key])]
-    cheap = pd.DataFrame(dict(enumerate([*integers, *days])))
+    cheap = pd.DataFrame(dict(enumerate([*integers, *aside])))
     candidates = cheap.duplicated(keep=False).to_numpy()
     found = np.zeros(len(frame), dtype=bool)
     if candidates.any():
