@@ -40,7 +40,12 @@ class Measured:
 
 
 def measure(command: list[str], *, cwd: Path = ROOT) -> Measured:
-    """Run ``command``; its wall time, the peak RSS of its process tree and its JSON report."""
+    """Run ``command``; its wall time, the peak RSS of its process tree and its JSON report.
+
+    What the runs before it wrote is flushed to disk first (a full run writes ~600 MB): no
+    measurement pays for the writeback of the one before, as a clerk's next run does not.
+    """
+    os.sync()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     started = time.perf_counter()
     process = subprocess.Popen(
