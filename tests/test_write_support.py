@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -19,6 +21,7 @@ from pipeline.compute.assessment import (
 )
 from pipeline.rules.loader import load_rules
 from pipeline.rules.model import Period
+from pipeline.write.workbook import text_width, text_widths
 
 UNIT_A, UNIT_B = "渭滨区团委", "团市委机关/组织部"  # "/" is not allowed in a sheet name
 INJECTED = '=HYPERLINK("http://x")'
@@ -126,3 +129,13 @@ def fill_colour(cell: object) -> str | None:
     if fill is None or fill.fill_type != "solid":
         return None
     return str(fill.fgColor.rgb)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=["a", " ", "\n", "\t", "张", "（", "…", "①", "Ａ", "ｱ", "\u3000",
+                                  "\U00020000", "\U0001f600", "\ud800", "\0"]), max_size=8))  # fmt: skip
+def test_texts_measured_together_are_as_wide_as_each_alone(texts: list[str]) -> None:
+    """Column widths and row heights measure a column of texts at once (`text_widths`): as wide
+    as each text measured on its own, lines, wide and astral characters, lone surrogates and the
+    separator among them."""
+    assert text_widths(texts).tolist() == [float(text_width(text)) for text in texts]

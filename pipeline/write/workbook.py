@@ -436,10 +436,11 @@ def measured_widths(
         picked = [[values[col] for col in keep if col < len(values)] for values in rows]
         widths[:, keep] = measured_widths(picked, len(keep))
         return widths
-    blank = [0.0] * columns
-    measured = [[_width(value) for value in values[:columns]] for values in rows]
-    padded = [row if len(row) == columns else (row + blank)[:columns] for row in measured]
-    return np.array(padded, dtype=float).reshape(len(padded), columns)
+    rows = list(rows)
+    widths = np.zeros((len(rows), columns))
+    for col in range(columns):
+        widths[:, col] = _widths([values[col] if col < len(values) else None for values in rows])
+    return widths
 
 
 def fit_measured_rows(
@@ -501,6 +502,42 @@ def _width(value: object) -> float:
     if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
         return len(f"{float(value):.2f}")
     return text_width(str(value))
+
+
+def _widths(values: list[object]) -> np.ndarray | list[float]:
+    """`_width` of each value: a column of texts alone measured at once (`text_widths`)."""
+    if values and set(map(type, values)) == {str}:
+        return text_widths(values)  # type: ignore[arg-type]
+    return [_width(value) for value in values]
+
+
+def text_widths(texts: Sequence[str]) -> np.ndarray:
+    """`text_width` of each of ``texts``, found over them all at once: their characters as
+    code points, each looked up in a table of the wide ones; a 汇总表's ten thousand digests of
+    ~100 characters took 0.15 s measured one by one."""
+    joined = "\0".join(texts)
+    try:
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    except UnicodeEncodeError:  # a lone surrogate
+        codes = None
+    if codes is None or joined.count("\0") != len(texts) - 1:  # a text holds the separator
+        return np.array([text_width(text) for text in texts], dtype=float)
+    wide = _wide_bmp()[np.minimum(codes, 0xFFFF)]
+    astral = np.flatnonzero(codes > 0xFFFF)
+    wide[astral] = [_CHAR_WIDTHS[chr(code)] == 2 for code in codes[astral].tolist()]
+    breaks = (codes == 0) | (codes == ord("\n"))  # a text's end, or a line's
+    cells = np.where(breaks, 0, 1 + wide)
+    lines = np.bincount(np.cumsum(breaks), weights=cells, minlength=int(breaks.sum()) + 1)
+    text_of_line = np.concatenate([[0], np.cumsum(codes[breaks] == 0)])  # every text has one
+    return np.maximum.reduceat(lines, np.searchsorted(text_of_line, np.arange(len(texts))))
+
+
+@lru_cache(maxsize=1)
+def _wide_bmp() -> np.ndarray:  # made on first use: ~10 ms
+    """Whether each character of the Basic Multilingual Plane is wide (`_CHAR_WIDTHS`)."""
+    return np.fromiter(
+        (unicodedata.east_asian_width(chr(code)) in "WF" for code in range(0x10000)), bool, 0x10000
+    )
 
 
 class _CharWidths(dict[str, int]):
