@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import pickle
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 from pipeline import processes
 from pipeline.compute.assessment import Assessment
@@ -47,6 +49,7 @@ __all__ = [
 
 SUMMARY, RANKING, RECEIPT_INDEX, RUN_INFO = "汇总表.xlsx", "排名.xlsx", "回执清单.xlsx", "run.json"
 RECEIPTS_DIR, REMINDERS_DIR, BRIEFING = "回执", "催交", "通报.html"
+T = TypeVar("T")
 SIDE_PROCESS_FILES = 2000  # from this many files 回执清单 and 排名 are written in a process of their own
 
 
@@ -96,8 +99,8 @@ class Outputs:
         assert self._index is not None and self._annotated is not None, "index() comes first"
         out_dir, outcomes = self.out_dir, self._outcomes
         with stage("write"):  # 排名 in the side process, 批注回执 in theirs: this one the rest
-            ranking = self._side.submit(  # first
-                write_ranking, ranking_view(assessment), out_dir / RANKING
+            ranking = _submit_pickled(  # first
+                self._side, write_ranking, ranking_view(assessment), out_dir / RANKING
             )
             notes = pace_notes(assessment)
             # thousands of small files, mostly the kernel's work: beside 汇总表
@@ -139,6 +142,20 @@ def _side(files: int) -> Executor:
     if files >= SIDE_PROCESS_FILES:
         return ProcessPoolExecutor(1, processes.context())
     return ThreadPoolExecutor(1)
+
+
+def _submit_pickled(side: Executor, function: Callable[..., T], *args: object) -> Future[T]:
+    """``side.submit(function, *args)``, the arguments pickled here and now for a process: the
+    executor's own thread would pickle them beside this one's writing, the two taking turns
+    at the interpreter (排名's 8 MB reached its process 0.13-0.19 s after being sent, against
+    0.06 s pickled and unpickled alone)."""
+    if not isinstance(side, ProcessPoolExecutor):
+        return side.submit(function, *args)
+    return side.submit(_unpickled, function, pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _unpickled(function: Callable[..., T], data: bytes) -> T:
+    return function(*pickle.loads(data))
 
 
 def _ready() -> None:
