@@ -51,11 +51,9 @@ def reminder_text(
     """The reminder for one unit, ready to paste into a chat group: ``people`` are its rows of
     the 催交 list, ``rates`` its reporting rates."""
     chase = chase_of(assessment)
-    groups = [
-        {"title": title, "people": records(people[people["status"] == status])}
-        for status, title in GROUPS
-        if (people["status"] == status).any()
-    ]
+    rows = records(people)  # a unit's few people: sorted into groups here, not by pandas masks
+    by_status = [(title, [row for row in rows if row["status"] == status]) for status, title in GROUPS]
+    groups = [{"title": title, "people": found} for title, found in by_status if found]
     return render(
         TEMPLATE, unit=unit, document=assessment.rule_set.document, year=assessment.year,
         period=assessment.period.value, deadline=_day(chase.deadline), countdown=countdown(chase),
