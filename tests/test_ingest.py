@@ -333,3 +333,25 @@ def test_rows_encoded_with_their_typing_codes_decode_to_the_rows_typed(tmp_path:
         expected = frame[[segment.FILE, segment.ROW, *fields]].reset_index(drop=True)
         pd.testing.assert_frame_equal(decoded, expected, check_dtype=False, obj=spec.name)
         assert decoded.equals(segment.decode(segment.encode(frame, keys, fields), number))
+
+
+def test_cells_shared_as_read_keep_their_values_and_true_stays_true() -> None:
+    """A reader shares equal cells of a column as one object (`reader._interned`): every cell
+    keeps its value, and TRUE beside 1 (equal to it as a key) is never made a number."""
+    from pipeline.ingest.reader import _interned
+
+    day = dt.date(2026, 3, 5)
+    mixed = ("3", 3.0, 3.0, None, day, dt.date(2026, 3, 5), "", float("nan"))
+    shared = _interned(mixed)
+    assert [repr(v) for v in shared] == [repr(v) for v in mixed]
+    assert shared[1] is shared[2] and shared[4] is shared[5]
+    assert [type(v) for v in _interned((1.0, True, 1, False, 0.0))] == [
+        float,
+        bool,
+        int,
+        bool,
+        float,
+    ]
+    texts = ("甲乙"[:1], "甲丙"[:1], "乙")
+    assert texts[0] is not texts[1]
+    assert _interned(texts)[0] is _interned(texts)[1]

@@ -240,15 +240,28 @@ def _columns(rows: list[list[Cell]]) -> list[np.ndarray]:
 
 
 def _interned(values: tuple[Cell, ...]) -> Sequence[Cell]:
-    """A column of text (blanks are "") as one object a distinct text: the same few choices
-    and places fill thousands of rows, and each text hashed now, while its cells are fresh in
-    the processor's cache, is looked up later at the cost of a pointer (`sys.intern`: the
-    texts leave the interpreter's table when their cells are dropped). Any other column as
-    it is."""
+    """A column's cells as one object a distinct value: the same few choices, places, counts
+    and days fill thousands of rows, and each value hashed now, while its cells are fresh in
+    the processor's cache, is later looked up (typed, checked, encoded) at the cost of a
+    pointer. Texts go to `sys.intern` (they leave its table when their cells are dropped);
+    numbers and days to `_SHARED`. A column holding TRUE or FALSE is left as it is: True
+    equals 1, and would come back as 1.0 or 1 (or they as True)."""
     try:
         return list(map(sys.intern, cast(tuple[str, ...], values)))
     except TypeError:  # a number, a date or a blank padded as None
+        pass
+    if bool in set(map(type, values)):
         return values
+    if len(_SHARED) > SHARED_LIMIT:
+        _SHARED.clear()
+    try:
+        return list(map(_SHARED.setdefault, values, values))
+    except TypeError:  # a value no dictionary can hold (no reader makes one)
+        return values
+
+
+SHARED_LIMIT = 100_000  # values: a task's counts and days are a few thousand
+_SHARED: dict[Cell, Cell] = {}  # the numbers and days of the files read here lately
 
 
 def _find_header(grid: list[list[Cell]], wanted: dict[str, str]) -> tuple[int, dict[str, int]]:
