@@ -63,9 +63,12 @@ def measure_files(
     files = cadres.index
     setting = Setting(calendar, points=_points(sheets, files))
     measures: dict[str, pd.Series] = {}
+    keyed: dict[str, pd.DataFrame] = {}  # each sheet's rows keyed once, not once a rule
     for rule in rules:
-        rows = sheets[rule.metric.sheet].assign(_key=lambda f: f["_file"])
-        measured = measure(rule.metric, rows, files, setting)
+        sheet = rule.metric.sheet
+        if sheet not in keyed:
+            keyed[sheet] = sheets[sheet].assign(_key=lambda f: f["_file"])
+        measured = measure(rule.metric, keyed[sheet], files, setting)
         measures[f"actual:{rule.id}"] = measured.actual
         measures[f"high:{rule.id}"] = measured.high
     digests = {

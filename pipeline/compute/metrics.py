@@ -79,7 +79,7 @@ def matching_rows(metric: Metric, rows: pd.DataFrame, calendar: Calendar) -> pd.
             mask &= dates >= since
         if until is not None:
             mask &= dates <= until
-    return rows[mask]
+    return rows if mask.all() else rows[mask]
 
 
 def aggregate(
