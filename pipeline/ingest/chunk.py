@@ -143,7 +143,8 @@ def typed_frame(
             columns[segment.days_column(f.name)] = day_nanoseconds(columns[f.name], kinds)
         if codes is not None:
             coded[f.name] = codes
-            columns[segment.same_column(f.name)] = codes.same()
+            if f.name in spec.unique_by:  # compared by the duplicate-row check
+                columns[segment.same_column(f.name)] = codes.same()
         filled |= kinds != segment.NONE  # NaT is a value typed in
     if not filled.all():
         columns = {name: values[filled] for name, values in columns.items()}

@@ -138,11 +138,11 @@ def _distinct_table(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``convert`` of each distinct string (`_table`), and each row's code into it."""
     codes, distinct = pd.factorize(texts)
-    if convert is _clean or convert is _compact:
-        table = _cleaned(distinct, compact=convert is _compact)
-        if table is not None:
-            return table, codes
-    return _table([convert(text) for text in distinct]), codes
+    compact = _CHECKED_TOGETHER.get(convert)
+    table = None if compact is None else _cleaned(distinct, compact)
+    if table is None:
+        table = _table([convert(text) for text in distinct])
+    return table, codes
 
 
 def _cleaned(distinct: np.ndarray, compact: bool) -> np.ndarray | None:
@@ -176,6 +176,10 @@ def _unchanged(texts: np.ndarray, compact: bool) -> bool:
         return joined.split() == list(texts)
     spaced = joined.replace("\n", " ")
     return " ".join(spaced.split()) == spaced
+
+
+# the cleaners whose texts `_cleaned` can check together: whether each is `_compact`
+_CHECKED_TOGETHER: dict[Callable[[str], object], bool] = {_clean: False, _compact: True}
 
 
 def _all_text(array: np.ndarray) -> bool:

@@ -26,6 +26,8 @@ from pipeline.problems import Location, Problem
 
 HEADER_SEARCH_ROWS = 20
 Cell = str | float | int | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
+SHARED_LIMIT = 100_000  # values: a task's counts and days are a few thousand
+_SHARED: dict[Cell, Cell] = {}  # the numbers and days of the files read here lately (`_interned`)
 
 
 @dataclass
@@ -258,10 +260,6 @@ def _interned(values: tuple[Cell, ...]) -> Sequence[Cell]:
         return list(map(_SHARED.setdefault, values, values))
     except TypeError:  # a value no dictionary can hold (no reader makes one)
         return values
-
-
-SHARED_LIMIT = 100_000  # values: a task's counts and days are a few thousand
-_SHARED: dict[Cell, Cell] = {}  # the numbers and days of the files read here lately
 
 
 def _find_header(grid: list[list[Cell]], wanted: dict[str, str]) -> tuple[int, dict[str, int]]:

@@ -137,8 +137,9 @@ def days_in(frame: pd.DataFrame, name: str) -> np.ndarray | None:
 
 def same_column(name: str) -> str:
     """The column beside text field ``name`` in a reader's typed frame that numbers its values,
-    equal numbers for equal texts (-1 for a blank), where typing found them (`Coded`): rows
-    are compared on these before their texts (`pipeline.validate.schemas`)."""
+    equal numbers for equal texts (-1 for a blank), where typing found them (`Coded`) and the
+    field is a key of its sheet's duplicate-row check, which compares rows on these before
+    their texts (`pipeline.validate.schemas`)."""
     return SAME + name
 
 

@@ -167,8 +167,8 @@ def _duplicated(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
     each text key's numbers (`segment.same_column`), where the frame keeps them. A row alone
     there is alone on every key; only the others are compared whole (hashing every row's
     texts and Timestamps was half of validating a task)."""
-    found_aside = [(segment.days_in(frame, key), segment.same_in(frame, key)) for key in keys]
-    aside = [found for pair in found_aside for found in pair if found is not None]
+    kept = (found(frame, key) for key in keys for found in (segment.days_in, segment.same_in))
+    aside = [values for values in kept if values is not None]
     if not aside:
         return frame.duplicated(keys, keep="first")
     integers = [frame[key].to_numpy() for key in keys if pd.api.types.is_integer_dtype(frame[key])]

@@ -429,17 +429,11 @@ def measured_widths(
     """Each value's width (`_width`) in the first ``columns`` columns: rows × columns, short
     rows padded with zero widths (for `fit_measured_rows`); columns in ``skip`` not measured
     (zero widths)."""
-    if skip:
-        rows = list(rows)
-        keep = [col for col in range(columns) if col not in skip]
-        widths = np.zeros((len(rows), columns))
-        picked = [[values[col] for col in keep if col < len(values)] for values in rows]
-        widths[:, keep] = measured_widths(picked, len(keep))
-        return widths
     rows = list(rows)
     widths = np.zeros((len(rows), columns))
     for col in range(columns):
-        widths[:, col] = _widths([values[col] if col < len(values) else None for values in rows])
+        if col not in skip:
+            widths[:, col] = _widths([row[col] if col < len(row) else None for row in rows])
     return widths
 
 
