@@ -30,6 +30,9 @@ sys.path.insert(0, str(ROOT))
 from generate import CACHE, Inbox, ensure_inbox  # noqa: E402
 
 AS_OF = "2026-11-30"
+# every workspace made, removed only once all is measured: a file made where thousands were
+# deleted minutes before can cost ext4 a scan of their inodes (see `fresh_workspace`)
+WORKSPACES: list[Path] = []
 
 
 @dataclass
@@ -106,8 +109,16 @@ class _PeakSampler(threading.Thread):
 
 
 def fresh_workspace(inbox: Inbox) -> Path:
-    """A new workspace whose inbox holds hard links to the cached files (copies across devices)."""
+    """A new workspace whose inbox holds hard links to the cached files (copies across devices).
+
+    Earlier workspaces are left in place until the end (`WORKSPACES`): ext4 without a journal
+    does not reuse an inode freed less than five minutes before, and looks at each such inode
+    in turn when it makes a file. Removing the last run's workspace (~2,500 outputs) just
+    before the next made the next run's receipts cost ~1 CPU-second more, a cost of this
+    script's cleaning, not of a clerk's run.
+    """
     workspace = Path(tempfile.mkdtemp(prefix="ws-", dir=CACHE))
+    WORKSPACES.append(workspace)
     for source in sorted(inbox.inbox.rglob("*.xlsx")):
         target = workspace / "inbox" / source.relative_to(inbox.inbox)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -193,8 +204,6 @@ def _pair(
     pair = {"run_s": run.seconds, "run_peak_mb": run.peak_mb}
     if incremental:
         pair |= _incremental(inbox, workspace, run, args)
-    if not args.keep:
-        shutil.rmtree(workspace)
     floor = measure([sys.executable, str(ROOT / "bench" / "floor.py"), str(inbox.inbox),
                      "--workers", str(args.workers)])  # fmt: skip
     _line("floor (calamine, all cores)", files, floor)
@@ -273,7 +282,11 @@ def main() -> None:
     )
     args = parser.parse_args()
     compile_bytecode()
-    results = [size(files, args) for files in sorted(args.sizes)]
+    try:
+        results = [size(files, args) for files in sorted(args.sizes)]
+    finally:
+        for workspace in WORKSPACES if not args.keep else []:
+            shutil.rmtree(workspace, ignore_errors=True)
     if len(results) > 1:
         small, large = results[0], results[-1]
         growth = float(str(large["run_peak_mb"])) / float(str(small["run_peak_mb"]))
