@@ -352,6 +352,8 @@ def test_cells_shared_as_read_keep_their_values_and_true_stays_true() -> None:
         bool,
         float,
     ]
-    texts = ("甲乙"[:1], "甲丙"[:1], "乙")
-    assert texts[0] is not texts[1]
-    assert _interned(texts)[0] is _interned(texts)[1]
+    texts = ("甲乙"[:1], "乙", "甲丙"[:1], "")
+    assert texts[0] is not texts[2]
+    shared = _interned(texts)
+    assert shared == list(texts) and shared[0] is shared[2]
+    assert [type(v) for v in _interned(("", True, 1.0))] == [str, bool, float]  # text first
