@@ -336,16 +336,16 @@ def test_rows_encoded_with_their_typing_codes_decode_to_the_rows_typed(tmp_path:
 
 
 def test_cells_shared_as_read_keep_their_values_and_true_stays_true() -> None:
-    """A reader shares equal cells of a column as one object (`reader._interned`): every cell
+    """A reader shares equal cells of a column as one object (`reader._deduplicated`): every cell
     keeps its value, and TRUE beside 1 (equal to it as a key) is never made a number."""
-    from pipeline.ingest.reader import _interned
+    from pipeline.ingest.reader import _deduplicated
 
     day = dt.date(2026, 3, 5)
     mixed = ("3", 3.0, 3.0, None, day, dt.date(2026, 3, 5), "", float("nan"))
-    shared = _interned(mixed)
+    shared = _deduplicated(mixed)
     assert [repr(v) for v in shared] == [repr(v) for v in mixed]
     assert shared[1] is shared[2] and shared[4] is shared[5]
-    assert [type(v) for v in _interned((1.0, True, 1, False, 0.0))] == [
+    assert [type(v) for v in _deduplicated((1.0, True, 1, False, 0.0))] == [
         float,
         bool,
         int,
@@ -354,6 +354,6 @@ def test_cells_shared_as_read_keep_their_values_and_true_stays_true() -> None:
     ]
     texts = ("甲乙"[:1], "乙", "甲丙"[:1], "")
     assert texts[0] is not texts[2]
-    shared = _interned(texts)
+    shared = _deduplicated(texts)
     assert shared == list(texts) and shared[0] is shared[2]
-    assert [type(v) for v in _interned(("", True, 1.0))] == [str, bool, float]  # text first
+    assert [type(v) for v in _deduplicated(("", True, 1.0))] == [str, bool, float]  # text first

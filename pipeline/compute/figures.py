@@ -63,12 +63,12 @@ def measure_files(
     files = cadres.index
     setting = Setting(calendar, points=_points(sheets, files))
     measures: dict[str, pd.Series] = {}
-    keyed: dict[str, pd.DataFrame] = {}  # each sheet's rows keyed once, not once a rule
+    keyed = {  # each sheet's rows keyed once, not once a rule
+        sheet: sheets[sheet].assign(_key=lambda f: f["_file"])
+        for sheet in {rule.metric.sheet for rule in rules}
+    }
     for rule in rules:
-        sheet = rule.metric.sheet
-        if sheet not in keyed:
-            keyed[sheet] = sheets[sheet].assign(_key=lambda f: f["_file"])
-        measured = measure(rule.metric, keyed[sheet], files, setting)
+        measured = measure(rule.metric, keyed[rule.metric.sheet], files, setting)
         measures[f"actual:{rule.id}"] = measured.actual
         measures[f"high:{rule.id}"] = measured.high
     digests = {

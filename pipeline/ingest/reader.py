@@ -26,7 +26,7 @@ from pipeline.problems import Location, Problem
 HEADER_SEARCH_ROWS = 20
 Cell = str | float | int | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
 SHARED_LIMIT = 100_000  # values: a task's counts and days are a few thousand
-_SHARED: dict[Cell, Cell] = {}  # the numbers and days of the files read here lately (`_interned`)
+_SHARED: dict[Cell, Cell] = {}  # the numbers and days of the files read here lately (`_deduplicated`)
 
 
 @dataclass
@@ -235,12 +235,12 @@ def _columns(rows: list[list[Cell]]) -> list[np.ndarray]:
     columns = []
     for values in zip(*rows, strict=True):
         column = np.empty(len(values), dtype=object)
-        column[:] = _interned(values)  # element by element: no value is taken apart as a sequence
+        column[:] = _deduplicated(values)  # element by element: no value is taken apart as a sequence
         columns.append(column)
     return columns
 
 
-def _interned(values: tuple[Cell, ...]) -> Sequence[Cell]:
+def _deduplicated(values: tuple[Cell, ...]) -> Sequence[Cell]:
     """A column's cells as one object a distinct value: the same few choices, places, counts
     and days fill thousands of rows, and each value hashed now, while its cells are fresh in
     the processor's cache, is later looked up (typed, checked, encoded) at the cost of a
