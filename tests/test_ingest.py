@@ -21,6 +21,7 @@ from pipeline.demo.generator import make_demo_inbox
 from pipeline.forms.spec import ACTIVITIES, BASIC_INFO
 from pipeline.ingest import assemble, ingest, receive, segment
 from pipeline.ingest.chunk import pack, typed_frame
+from pipeline.ingest.codebook import Codebook, Codebooks
 from pipeline.ingest.normalise import (
     _clean,
     _cleaned,
@@ -335,9 +336,49 @@ def test_rows_encoded_with_their_typing_codes_decode_to_the_rows_typed(tmp_path:
         assert decoded.equals(segment.decode(segment.encode(frame, keys, fields), number))
 
 
+def test_a_task_book_numbers_equal_cells_alike_and_keeps_true_apart_from_one() -> None:
+    """A field's book (`codebook.Codebook`) gives equal cells one number across the columns
+    of a task's files and gives each number back as its cell; TRUE and FALSE are never given
+    back as 1 or 0 (nor they as TRUE), whichever comes first."""
+    book = Codebook()
+    day = dt.datetime(2026, 3, 5)
+    columns = [
+        ("活动", 1.0, day, "", None, 1.0),
+        ("活动", 1.0, dt.datetime(2026, 3, 5)),
+        (1.0, True, "活动", 0.0, False),  # a number before TRUE
+        (True, 1.0, False, 0.0),  # TRUE first
+        (0.0, 1.0),
+    ]
+    numbers = [book.number(column) for column in columns]
+    assert list(numbers[1]) == list(numbers[0][:3]) and numbers[0][1] == numbers[0][5]
+    cells = book.cells()
+    for column, numbered in zip(columns, numbers, strict=True):
+        assert [(type(v), v) for v in cells[numbered]] == [(type(v), v) for v in column]
+    assert numbers[4][1] == numbers[0][1]  # plain numbers go on after TRUE was kept apart
+
+
+def test_rows_typed_by_their_task_book_are_those_typed_cell_by_cell(tmp_path: Path) -> None:
+    """Files read with one task's books are typed once per distinct value of a booked field
+    (`normalise_coded`); files read with books of their own, cell by cell: the same frame."""
+    make_demo_inbox(tmp_path / "inbox", year=2026)
+    paths = sorted(p for p in (tmp_path / "inbox").rglob("*.xlsx") if p.is_file())
+    books = Codebooks()
+    shared = [read_file(str(path), path.name, books=books) for path in paths]
+    alone = [read_file(str(path), path.name) for path in paths]
+    for spec in (ACTIVITIES, BASIC_INFO):
+        frames = []
+        for reads in (shared, alone):
+            held = [(n, r.parsed.sheets[spec.name]) for n, r in enumerate(reads)
+                    if spec.name in r.parsed.sheets]  # fmt: skip
+            frames.append(typed_frame(spec, held)[0])
+        assert len(frames[0]) > 0
+        pd.testing.assert_frame_equal(frames[0], frames[1], obj=spec.name)
+
+
 def test_cells_shared_as_read_keep_their_values_and_true_stays_true() -> None:
     """A reader shares equal cells of a column as one object (`reader._deduplicated`): every cell
-    keeps its value, and TRUE beside 1 (equal to it as a key) is never made a number."""
+    keeps its value, and TRUE beside 1 (equal to it as a key) is never made a number, nor 1
+    TRUE, whichever comes first."""
     from pipeline.ingest.reader import _deduplicated
 
     day = dt.date(2026, 3, 5)
@@ -357,3 +398,6 @@ def test_cells_shared_as_read_keep_their_values_and_true_stays_true() -> None:
     shared = _deduplicated(texts)
     assert shared == list(texts) and shared[0] is shared[2]
     assert [type(v) for v in _deduplicated(("", True, 1.0))] == [str, bool, float]  # text first
+    # the number first: TRUE and FALSE would be shared as the 1.0 and 0.0 before them
+    after = ("x", 1.0, True, 0.0, False)
+    assert [type(v) for v in _deduplicated(after)] == [str, float, bool, float, bool]

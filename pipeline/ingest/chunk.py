@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pipeline.forms.spec import TEMPLATES, Kind, Sheet
+from pipeline.forms.spec import TEMPLATES, Field, Kind, Sheet
 from pipeline.ingest import segment
-from pipeline.ingest.normalise import day_nanoseconds, normalise_typed
+from pipeline.ingest.normalise import day_nanoseconds, normalise_coded, normalise_typed
 from pipeline.ingest.reader import ParsedFile, RawSheet
 from pipeline.problems import Location, Problem
 
@@ -136,8 +136,7 @@ def typed_frame(
     filled = np.full(len(files), spec.key_value)  # a key-value sheet keeps its one row
     coded: dict[str, segment.Coded] = {}
     for k, f in enumerate(spec.fields):
-        cells = np.concatenate([raw.columns[k] for _, raw in held])
-        columns[f.name], kinds, codes = normalise_typed(cells, f)
+        columns[f.name], kinds, codes = _typed(held, k, f)
         columns[segment.kind_column(f.name)] = kinds
         if f.kind is Kind.DATE:
             columns[segment.days_column(f.name)] = day_nanoseconds(columns[f.name], kinds)
@@ -150,6 +149,23 @@ def typed_frame(
         columns = {name: values[filled] for name, values in columns.items()}
         coded = {name: codes[filled] for name, codes in coded.items()}
     return _frame(columns), coded
+
+
+def _typed(
+    held: list[tuple[int, RawSheet]], k: int, f: Field
+) -> tuple[np.ndarray, np.ndarray, segment.Coded | None]:
+    """The ``k``th field's cells of ``held``, typed (`normalise_typed`): once per distinct value
+    where they were numbered in one book (a task's files), else cell by cell."""
+    book = held[0][1].books[k]
+    if book is not None and all(raw.books[k] is book for _, raw in held):
+        return normalise_coded(np.concatenate([raw.columns[k] for _, raw in held]), book.cells(), f)
+    return normalise_typed(np.concatenate([_cells(raw, k) for _, raw in held]), f)
+
+
+def _cells(raw: RawSheet, k: int) -> np.ndarray:
+    """The ``k``th field's cells as an object array, whether they were numbered or not."""
+    book = raw.books[k]
+    return raw.columns[k] if book is None else book.cells()[raw.columns[k]]
 
 
 def _frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:

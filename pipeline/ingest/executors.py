@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from pipeline.errors import PipelineError
 from pipeline.ingest.chunk import Check, Chunk, pack
+from pipeline.ingest.codebook import Codebooks
 from pipeline.ingest.worker import Job, WorkerLimits, read_chunks, read_data
 from pipeline.originals import read_original
 
@@ -100,7 +101,9 @@ def _shipped(chunk: list[Job]) -> list[tuple[str, str, bytes, float]]:
 def read_shipped(files: list[tuple[str, str, bytes, float]], check: Check | None = None) -> Chunk:
     """On a dask worker: each file's bytes read as `read_file` reads them where they are kept,
     and checked with ``check``."""
-    reads = [read_data(data, display, path, mtime) for path, display, data, mtime in files]
+    books = Codebooks()  # the chunk's files are typed together (`pack`)
+    reads = [read_data(data, display, path, mtime, books=books)
+             for path, display, data, mtime in files]  # fmt: skip
     return pack(reads, check)
 
 

@@ -61,6 +61,18 @@ def normalise_column(values: pd.Series, spec: Field) -> pd.Series:
     return pd.Series(typed, index=values.index, dtype=object, name=values.name)
 
 
+def normalise_coded(
+    codes: np.ndarray, cells: np.ndarray, spec: Field
+) -> tuple[np.ndarray, np.ndarray, segment.Coded | None]:
+    """`normalise_typed` of the column ``cells[codes]``, each distinct cell its rows hold typed
+    once (`pipeline.ingest.codebook`)."""
+    held = np.zeros(len(cells), dtype=bool)
+    held[codes] = True
+    rows = (np.cumsum(held) - 1)[codes]  # each row's place among the cells held
+    typed, kinds, coded = normalise_typed(cells[held], spec)
+    return typed[rows], kinds[rows], None if coded is None else coded[rows]
+
+
 def normalise_typed(
     array: np.ndarray, spec: Field
 ) -> tuple[np.ndarray, np.ndarray, segment.Coded | None]:

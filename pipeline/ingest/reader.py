@@ -7,7 +7,6 @@ column-wise (a few C-level passes a column, not a Python step a cell: its rows a
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import tempfile
 import unicodedata
@@ -21,12 +20,10 @@ import numpy as np
 from python_calamine import CalamineSheet, CalamineWorkbook, PasswordError
 
 from pipeline.forms.spec import LEDGER, META_SHEET, TEMPLATES, Sheet, Template
+from pipeline.ingest.codebook import Cell, Codebook, Codebooks
 from pipeline.problems import Location, Problem
 
 HEADER_SEARCH_ROWS = 20
-Cell = str | float | int | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
-SHARED_LIMIT = 100_000  # values: a task's counts and days are a few thousand
-_SHARED: dict[Cell, Cell] = {}  # the numbers and days of the files read here lately (`_deduplicated`)
 
 
 @dataclass
@@ -35,14 +32,17 @@ class RawSheet:
 
     `anchors` maps a field to its column letter (table sheets: the address is anchor + row) or
     to its absolute cell (key-value sheets, whose single row has number 0). `columns` holds one
-    object array a field, its rows numbered by `numbers`: every row below a table's header, blank
-    ones too (typing finds blank cells array-wise over many files, `pipeline.ingest.chunk`).
+    array a field, its rows numbered by `numbers`: every row below a table's header, blank ones
+    too (typing finds blank cells array-wise over many files, `pipeline.ingest.chunk`). A
+    field's array holds its cells, or, where `books` has the field's book, their numbers in it
+    (`pipeline.ingest.codebook`).
     """
 
     name: str
     anchors: dict[str, str]
     numbers: np.ndarray  # int64: each row's number in the sheet (1-based)
     columns: list[np.ndarray]
+    books: list[Codebook | None]  # a field's
 
 
 @dataclass
@@ -64,9 +64,13 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def read_workbook(source: Path | bytes, display: str) -> ParsedFile:
-    """Read a workbook's template id and every sheet of its template, from its path or bytes."""
-    parsed = ParsedFile()
+def read_workbook(
+    source: Path | bytes, display: str, books: Codebooks | None = None
+) -> ParsedFile:
+    """Read a workbook's template id and every sheet of its template, from its path or bytes;
+    its table sheets' cells are numbered in ``books`` (a task's files share them), or in books
+    of its own."""
+    parsed, books = ParsedFile(), Codebooks() if books is None else books
     try:
         workbook = _open(source) if isinstance(source, Path) else _open_bytes(source, display)
     except PasswordError:  # a protection the sniffer did not recognise
@@ -82,8 +86,10 @@ def read_workbook(source: Path | bytes, display: str) -> ParsedFile:
             )
             continue
         grid = _grid(workbook.get_sheet_by_name(spec.name))
-        reader = _read_key_values if spec.key_value else _read_table
-        sheet = reader(spec, grid, parsed, display)
+        if spec.key_value:
+            sheet: RawSheet | None = _read_key_values(spec, grid, parsed, display)
+        else:
+            sheet = _read_table(spec, grid, parsed, display, books.of(spec))
         if sheet is not None:
             parsed.sheets[spec.name] = sheet
     return parsed
@@ -206,8 +212,9 @@ def _text_key(text: str) -> str:
 
 
 def _read_table(
-    spec: Sheet, grid: list[list[Cell]], parsed: ParsedFile, display: str
-) -> RawSheet | None:
+    spec: Sheet, grid: list[list[Cell]], parsed: ParsedFile, display: str,
+    books: list[Codebook | None],
+) -> RawSheet | None:  # fmt: skip
     wanted = _wanted(spec)
     header_row, columns = _find_header(grid, wanted)
     missing = [f.name for f in spec.fields if f.name not in columns and not f.optional_column]
@@ -219,51 +226,49 @@ def _read_table(
         return None
     anchors = {name: column_letter(index) for name, index in columns.items()}
     body = _columns(grid[header_row + 1 :])
-    empty = np.full(len(body[0]) if body else 0, None, dtype=object)
+    blank = (None,) * (len(body[0]) if body else 0)
     indices = [columns.get(f.name) for f in spec.fields]
-    cells = [empty if i is None or i >= len(body) else body[i] for i in indices]
-    numbers = np.arange(len(empty), dtype=np.int64) + header_row + 2
-    return RawSheet(spec.name, anchors, numbers, cells)
+    cells = [
+        _column(blank if i is None or i >= len(body) else body[i], book)
+        for i, book in zip(indices, books, strict=True)
+    ]
+    numbers = np.arange(len(blank), dtype=np.int64) + header_row + 2
+    return RawSheet(spec.name, anchors, numbers, cells, books)
 
 
-def _columns(rows: list[list[Cell]]) -> list[np.ndarray]:
-    """The rows' cells column by column, as object arrays; short rows padded with blanks."""
+def _columns(rows: list[list[Cell]]) -> list[tuple[Cell, ...]]:
+    """The rows' cells column by column; short rows padded with blanks."""
     lengths = list(map(len, rows))
     width = max(lengths, default=0)
     if lengths and min(lengths) < width:  # a merged range filled past the used area
         rows = [row + [None] * (width - len(row)) for row in rows]
-    columns = []
-    for values in zip(*rows, strict=True):
-        column = np.empty(len(values), dtype=object)
-        column[:] = _deduplicated(values)  # element by element: no value is taken apart as a sequence
-        columns.append(column)
-    return columns
+    return list(zip(*rows, strict=True))
+
+
+def _column(values: tuple[Cell, ...], book: Codebook | None) -> np.ndarray:
+    """A field's cells as numbers in its book, or, without one, as an object array."""
+    if book is not None:
+        return book.number(values)
+    column = np.empty(len(values), dtype=object)
+    column[:] = _deduplicated(values)  # element by element: no value is taken apart as a sequence
+    return column
 
 
 def _deduplicated(values: tuple[Cell, ...]) -> Sequence[Cell]:
-    """A column's cells as one object a distinct value: the same few choices, places, counts
-    and days fill thousands of rows, and each value hashed now, while its cells are fresh in
-    the processor's cache, is later looked up (typed, checked, encoded) at the cost of a
-    pointer. A column of text (its blanks read as "") is shared through a dictionary of its
-    own, not `sys.intern`: the interpreter's table, which every distinct name and phone number
-    joined, grew to hundreds of thousands of texts, each look-up a miss of the processor's
-    cache (a 1,024-file task's columns took 0.54 ms a file that way, 0.37 this way; typing
-    them, where texts equal across files are now compared, 0.52 and 0.59: eight interleaved
-    pairs). Numbers and days, a few hundred distinct across files, are shared through
-    `_SHARED`. A column holding TRUE or FALSE is left as it is: True equals 1, and would come
-    back as 1.0 or 1 (or they as True)."""
-    if values and type(values[0]) is str:
-        seen: dict[Cell, Cell] = {}
-        shared = list(map(seen.setdefault, values, values))
-        return values if bool in set(map(type, seen)) else shared
-    if bool in set(map(type, values)):
+    """A text column's cells as one object a distinct value: a unit's name fills a cadre's
+    rows, and each value hashed now, while its cells are fresh in the processor's cache, is
+    later looked up (typed, checked, encoded) at the cost of a pointer. Shared through a
+    dictionary of the column's own, not `sys.intern`: the interpreter's table, which every
+    distinct name and phone number joined, grew to hundreds of thousands of texts, each
+    look-up a miss of the processor's cache (a 1,024-file task's columns took 0.54 ms a file
+    that way, 0.37 this way). A column holding TRUE or FALSE is left as it is: True equals 1,
+    and would come back as 1.0 or 1 (or they as True), whichever came first. They are looked
+    for only where the dictionary holds a value equal to one of them."""
+    seen: dict[Cell, Cell] = {}
+    shared = list(map(seen.setdefault, values, values))
+    if (True in seen or False in seen) and bool in set(map(type, values)):
         return values
-    if len(_SHARED) > SHARED_LIMIT:
-        _SHARED.clear()
-    try:
-        return list(map(_SHARED.setdefault, values, values))
-    except TypeError:  # a value no dictionary can hold (no reader makes one)
-        return values
+    return shared
 
 
 def _find_header(grid: list[list[Cell]], wanted: dict[str, str]) -> tuple[int, dict[str, int]]:
@@ -304,7 +309,8 @@ def _read_key_values(
     columns = [np.empty(1, dtype=object) for _ in spec.fields]
     for column, f in zip(columns, spec.fields, strict=True):
         column[0] = values.get(f.name)
-    return RawSheet(spec.name, anchors, np.zeros(1, dtype=np.int64), columns)
+    books: list[Codebook | None] = [None] * len(spec.fields)  # one row: its cells as they are
+    return RawSheet(spec.name, anchors, np.zeros(1, dtype=np.int64), columns, books)
 
 
 assert LEDGER.sheets[0].key_value  # the reader's key-value path is exercised by every ledger

@@ -19,6 +19,7 @@ from typing import Any
 
 from pipeline import processes
 from pipeline.ingest.chunk import Check, Chunk, FileRead, pack
+from pipeline.ingest.codebook import Codebooks
 from pipeline.ingest.reader import read_workbook
 from pipeline.ingest.sniff import Limits, sniff
 from pipeline.originals import read_original
@@ -35,16 +36,19 @@ class WorkerLimits:
     cpu_seconds_per_file: int = 60
 
 
-def read_file(path: str, display: str, limits: Limits | None = None) -> FileRead:
+def read_file(
+    path: str, display: str, limits: Limits | None = None, books: Codebooks | None = None
+) -> FileRead:
     """Hash, sniff and read one file (a path, or an original's location: `pipeline.originals`);
-    every failure becomes a located problem."""
+    every failure becomes a located problem. ``books``: those of the files read with it."""
     data, mtime = read_original(path)  # read once: hashed and sniffed from memory
-    return read_data(data, display, path, mtime, limits)
+    return read_data(data, display, path, mtime, limits, books)
 
 
 def read_data(
-    data: bytes, display: str, path: str, mtime: float, limits: Limits | None = None
-) -> FileRead:
+    data: bytes, display: str, path: str, mtime: float, limits: Limits | None = None,
+    books: Codebooks | None = None,
+) -> FileRead:  # fmt: skip
     """`read_file` of a file's bytes, ``data``, read from ``path``."""
     read = FileRead(display, path, hashlib.sha256(data).hexdigest(), len(data), mtime)
     sniffed = sniff(data, display, limits or Limits())
@@ -52,7 +56,7 @@ def read_data(
     if not sniffed.kind:
         return read
     try:
-        parsed = read_workbook(data, display)
+        parsed = read_workbook(data, display, books)
     except (KeyboardInterrupt, SystemExit):
         raise
     except (
@@ -211,13 +215,13 @@ def _task(batch: list[tuple[int, str, str]]) -> Chunk:
     """Read a batch of files, flagging each one while it is read so a crash names its file."""
     import resource
 
-    results = []
+    results, books = [], Codebooks()  # the task's files are typed together (`pack`)
     for index, path, display in batch:
         used = resource.getrusage(resource.RUSAGE_SELF)
         spent = int(used.ru_utime + used.ru_stime) + 1
         _, hard = resource.getrlimit(resource.RLIMIT_CPU)
         resource.setrlimit(resource.RLIMIT_CPU, (spent + _LIMITS.cpu_seconds_per_file, hard))
         _FLAGS[_SLOT] = index
-        results.append(read_file(path, display))
+        results.append(read_file(path, display, books=books))
         _FLAGS[_SLOT] = -1
     return pack(results, _CHECK)
