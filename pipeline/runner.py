@@ -145,7 +145,7 @@ def run(
                 repeats = recording.finish(intake.arrivals, received)
         checkpoint("recorded")
         # the side process starts after reading: beside a rerun's one reader it would slow both
-        with _outputs(options, ledger.size()) as outputs:
+        with _outputs(options, ledger.size(), fresh=len(received.reads)) as outputs:
             settled = _settle(options, ledger)
             checkpoint("settled")
             _begin_receipts(outputs, settled)  # beside filing away and the assessment
@@ -170,11 +170,12 @@ def rebuild(options: RunOptions) -> RunResult:
         return _assess_and_write(options, rule_set, ledger, settled, [], outputs)
 
 
-def _outputs(options: RunOptions, files: int) -> Outputs:
-    """The run's output folder, cleared of what killed runs half-wrote, its writing begun."""
+def _outputs(options: RunOptions, files: int, fresh: int = 0) -> Outputs:
+    """The run's output folder, cleared of what killed runs half-wrote, its writing begun
+    (``fresh``: the files new to the ledger, `Outputs`)."""
     out_dir = options.workspace / "outbox" / f"{options.run_year}-{options.run_period.value}"
     discard_temporaries(out_dir)
-    return Outputs(out_dir, files=files)
+    return Outputs(out_dir, files=files, fresh=fresh)
 
 
 def _settle(options: RunOptions, ledger: Ledger) -> Settled:

@@ -34,7 +34,7 @@ from pipeline.problems import Location, Problem
 from pipeline.rules.model import Period
 from pipeline.runner import RunOptions, RunResult, run, workbook_sources
 from pipeline.write import marking, patching
-from pipeline.write.annotate import Job, Source, annotate_all
+from pipeline.write.annotate import Annotators, Job, Source, annotate_all
 from pipeline.write.patching import LIST_SHEET
 
 YEAR, UNIT = 2026, "渭滨区团委"
@@ -270,6 +270,25 @@ def test_a_sheet_with_comments_of_its_own_is_marked_by_openpyxl(
     assert marked == [job.target]
     text = load_workbook(job.target)[SHEET][cell].comment.text
     assert "干部自己的批注" in text and cell in text
+
+
+def test_annotators_started_before_their_jobs_make_the_same_workbooks(
+    result: RunResult, tmp_path: Path
+) -> None:
+    """Processes started before the outcomes are known (`Annotators`, as a large run starts
+    them) make byte for byte what processes started for the jobs make, and are reused."""
+    alone = list(_jobs(result, tmp_path / "alone").values())
+    early = list(_jobs(result, tmp_path / "early").values())
+    annotators = Annotators()
+    annotators.start(workers=2)
+    try:
+        assert annotate_all(early, annotators=annotators) == [job.target for job in early]
+        assert annotators.pool is not None and annotators.pool.submit(int).result() == 0  # open
+    finally:
+        annotators.close()
+    assert annotate_all(alone) == [job.target for job in alone]
+    for before, after in zip(alone, early, strict=True):
+        assert before.target.read_bytes() == after.target.read_bytes(), before.target.name
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="soffice not installed")

@@ -13,7 +13,7 @@ from pipeline import processes
 from pipeline.compute.assessment import Assessment
 from pipeline.outcomes import FileOutcome
 from pipeline.timings import stage
-from pipeline.write.annotate import Source
+from pipeline.write.annotate import Annotators, Source
 from pipeline.write.briefing import write_briefing
 from pipeline.write.files import write_text_atomic
 from pipeline.write.pace import pace_notes
@@ -51,22 +51,27 @@ SUMMARY, RANKING, RECEIPT_INDEX, RUN_INFO = "汇总表.xlsx", "排名.xlsx", "�
 RECEIPTS_DIR, REMINDERS_DIR, BRIEFING = "回执", "催交", "通报.html"
 T = TypeVar("T")
 SIDE_PROCESS_FILES = 2000  # from this many files 回执清单 and 排名 are written in a process of their own
+EARLY_ANNOTATORS = 500  # from this many files new to the ledger the 批注回执 processes start early
 
 
 class Outputs:
     """The write stage of one output folder, begun before the rest of the run ends.
 
-    Beginning it starts the side process that writes 回执清单 and 排名 (for large runs), so that
-    the process's start-up overlaps validation; `index` writes 回执清单 there and begins the
-    批注回执 as soon as the outcomes are known, overlapping the assessment; `finish` writes the
-    rest.
+    Beginning it starts the side process that writes 回执清单 and 排名 (for large runs), and
+    the processes that make 批注回执 when many files are ``fresh`` (new to the ledger: some
+    will come back annotated), so that their start-up overlaps validation; `index` writes 回执清单
+    there and begins the 批注回执 as soon as the outcomes are known, overlapping the
+    assessment; `finish` writes the rest.
     Use as a context manager.
     """
 
-    def __init__(self, out_dir: Path, *, files: int) -> None:
+    def __init__(self, out_dir: Path, *, files: int, fresh: int = 0) -> None:
         self.out_dir = out_dir
         self._side = _side(files)
         self._side.submit(_ready)  # start the process now: it imports this package meanwhile
+        self._annotators = Annotators()
+        if fresh >= EARLY_ANNOTATORS:
+            self._annotators.start()
         # one thread waits on the processes making 批注回执, one writes the text receipts
         self._background = ThreadPoolExecutor(2)
         self._index: Future[Path] | None = None
@@ -79,6 +84,7 @@ class Outputs:
     def __exit__(self, *_: object) -> None:
         self._side.shutdown(cancel_futures=True)
         self._background.shutdown(cancel_futures=True)
+        self._annotators.close()
 
     def index(
         self, outcomes: list[FileOutcome], sources: Mapping[str, Source] | None = None
@@ -89,7 +95,7 @@ class Outputs:
         self._index = self._side.submit(write_receipt_index, outcomes, self.out_dir / RECEIPT_INDEX)
         receipts = self.out_dir / RECEIPTS_DIR
         self._annotated = self._background.submit(
-            annotate_receipts, outcomes, receipts, sources or {}
+            annotate_receipts, outcomes, receipts, sources or {}, self._annotators
         )
 
     def finish(

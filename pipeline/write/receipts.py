@@ -9,7 +9,14 @@ from pathlib import Path, PurePosixPath
 
 from pipeline.outcomes import FileOutcome, Status
 from pipeline.problems import Problem, Severity
-from pipeline.write.annotate import ANNOTATED_SUFFIX, Job, Source, annotatable, annotate_all
+from pipeline.write.annotate import (
+    ANNOTATED_SUFFIX,
+    Annotators,
+    Job,
+    Source,
+    annotatable,
+    annotate_all,
+)
 from pipeline.write.files import write_text_atomic, write_texts_atomic
 from pipeline.write.workbook import (
     Cell,
@@ -61,15 +68,18 @@ def receipt_text(outcome: FileOutcome, notes: Sequence[str] = ()) -> str:
 
 
 def annotate_receipts(
-    outcomes: Sequence[FileOutcome], receipts_dir: Path, sources: Mapping[str, Source]
-) -> list[Path]:
-    """The 批注回执 of every file with problems whose workbook is in ``sources``.
+    outcomes: Sequence[FileOutcome], receipts_dir: Path, sources: Mapping[str, Source],
+    annotators: Annotators | None = None,
+) -> list[Path]:  # fmt: skip
+    """The 批注回执 of every file with problems whose workbook is in ``sources``, made by
+    ``annotators`` if they were started (`annotate_all`).
 
     Its name pairs with the file's text receipt, and depends on the outcomes alone, so
     annotating can begin before the assessment that adds 进度预警 receipts has run.
     """
     flagged = [o for o in outcomes if o.needs_receipt]
-    return annotate_all(_annotation_jobs(flagged, receipt_names(flagged), receipts_dir, sources))
+    jobs = _annotation_jobs(flagged, receipt_names(flagged), receipts_dir, sources)
+    return annotate_all(jobs, annotators=annotators)
 
 
 def write_receipts(
