@@ -189,6 +189,22 @@ def test_a_file_that_is_not_a_workbook_gets_only_the_text_receipt(result: RunRes
     assert not annotated(result, "不是工作簿").exists()
 
 
+def test_a_recognised_file_that_is_no_ooxml_workbook_is_passed_over(
+    result: RunResult, tmp_path: Path
+) -> None:
+    """A job whose original is no OOXML workbook (an .ods or .xlsb of the template) gets no
+    批注回执, on the first call and on the next (the manifest never holds it), beside one
+    that does."""
+    good = _jobs(result, tmp_path)["原样"]
+    other = tmp_path / "其他格式.ods"
+    other.write_bytes(b"PK\x03\x04 not really a spreadsheet")
+    odd = replace(good, source=replace(good.source, path=str(other), sha256="odd"),
+                  target=tmp_path / "其他格式（批注回执）.xlsx")  # fmt: skip
+    for _ in range(2):
+        assert annotate_all([odd, good], workers=1) == [good.target]
+        assert not odd.target.exists()
+
+
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="soffice not installed")
 def test_annotated_workbook_prints_in_libreoffice(result: RunResult, tmp_path: Path) -> None:
     source = annotated(result, "插入空行和表头")

@@ -95,15 +95,17 @@ def annotate_all(
 
     A target already made from the same inputs (by `MANIFEST` in the jobs' folder: all targets
     of one call lie in one 回执 folder) is kept as it is, so a run that adds one file
-    re-annotates none of the others.
+    re-annotates none of the others (nor opens their workbooks again). A job whose workbook
+    cannot come back annotated (`annotatable`) is passed over.
     """
     manifest = _Manifest(jobs[0].target.parent) if jobs else None
-    todo = [job for job in jobs if manifest is None or not manifest.holds(job)]
+    held = {job.target for job in jobs if manifest is not None and manifest.holds(job)}
+    fresh = [job for job in jobs if job.target not in held]
     if manifest is not None:
-        manifest.forget(todo)  # before rewriting: a run killed halfway must not trust them
+        manifest.forget(fresh)  # before rewriting: a run killed halfway must not trust them
+    todo = [job for job in fresh if annotatable(job.source)]
     started = annotators.pool if annotators is not None else None
-    made = _annotate_in_processes(todo, workers or _annotating_cores(), started)
-    made |= {job.target for job in jobs} - {job.target for job in todo}
+    made = _annotate_in_processes(todo, workers or _annotating_cores(), started) | held
     if manifest is not None:
         manifest.keep([job for job in jobs if job.target in made])
     return [job.target for job in jobs if job.target in made]

@@ -14,7 +14,6 @@ from pipeline.write.annotate import (
     Annotators,
     Job,
     Source,
-    annotatable,
     annotate_all,
 )
 from pipeline.write.files import write_text_atomic, write_texts_atomic
@@ -123,7 +122,7 @@ def _annotation_jobs(
     return [
         Job(sources[o.file], receipts_dir / annotated_name(name), o.problems, _heading(o))
         for o, name in zip(outcomes, names, strict=True)
-        if o.needs_receipt and o.file in sources and annotatable(sources[o.file])
+        if o.needs_receipt and o.file in sources
     ]
 
 
