@@ -8,6 +8,7 @@ title row — plus a file that is not a workbook. Every annotated copy is read b
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import struct
@@ -15,6 +16,7 @@ import subprocess
 import zipfile
 import zlib
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -187,6 +189,24 @@ def test_a_file_that_is_not_a_workbook_gets_only_the_text_receipt(result: RunRes
     folder = result.out_dir / "回执"
     assert (folder / "不是工作簿.回执.txt").is_file()
     assert not annotated(result, "不是工作簿").exists()
+
+
+def test_annotators_broken_before_their_jobs_leave_each_job_to_a_process_of_its_own(
+    result: RunResult, tmp_path: Path
+) -> None:
+    """A process of the early `Annotators` that died before the outcomes were known breaks
+    their pool: every job is then annotated alone, none is lost and the run goes on."""
+    jobs = list(_jobs(result, tmp_path).values())[:2]
+    annotators = Annotators()
+    annotators.start(workers=1)
+    try:
+        assert annotators.pool is not None
+        with pytest.raises(BrokenProcessPool):
+            annotators.pool.submit(os._exit, 1).result()
+        assert annotate_all(jobs, annotators=annotators) == [job.target for job in jobs]
+    finally:
+        annotators.close()
+    assert all(load_workbook(job.target) for job in jobs)
 
 
 def test_a_recognised_file_that_is_no_ooxml_workbook_is_passed_over(

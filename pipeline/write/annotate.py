@@ -14,7 +14,7 @@ import json
 import os
 import zipfile
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
@@ -129,8 +129,16 @@ def _annotate_in_processes(
         return made
     from pipeline.write.patching import annotate_safely  # lxml: in the annotating processes
 
+    def submitted(pool: ProcessPoolExecutor, job: Job) -> Future[Path | None]:
+        try:
+            return pool.submit(annotate_safely, job)
+        except BrokenProcessPool as broken:  # started early, and broken since: the job alone
+            failed: Future[Path | None] = Future()
+            failed.set_exception(broken)
+            return failed
+
     with nullcontext(started) if started is not None else _pool(min(workers, len(jobs))) as pool:
-        futures = [pool.submit(annotate_safely, job) for job in jobs]
+        futures = [submitted(pool, job) for job in jobs]
         for job, future in zip(jobs, futures, strict=True):
             try:
                 path = future.result()
