@@ -45,8 +45,8 @@ class Codebook:
         local = np.fromiter(map(mine.__getitem__, cells), np.int32, len(cells))
         if (True in mine or False in mine) and bool in set(map(type, cells)):
             self._typed = True  # whichever came first is the key the other was numbered as
-            return np.fromiter(map(self._numbers.__getitem__, zip(map(type, cells), cells,
-                               strict=True)), np.int32, len(cells))  # fmt: skip
+            typed = zip(map(type, cells), cells, strict=True)
+            return np.fromiter(map(self._numbers.__getitem__, typed), np.int32, len(cells))
         numbers = np.fromiter(map(self._numbers.__getitem__, mine), np.int32, len(mine))
         return numbers[local]
 
