@@ -189,17 +189,18 @@ def size(files: int, args: argparse.Namespace) -> dict[str, object]:
     baseline, note = _baseline(inbox, files, args)
     _line(f"baseline (read_excel+pandera, 1 process){note}", files, baseline)
     run = median(p["run_s"] for p in pairs)
+    retakes = int(sum(p["retakes"] for p in pairs))
     result: dict[str, object] = {
         "files": files, "pairs": pairs, "run_s": run, "floor_s": median(p["floor_s"] for p in pairs),
         "run_peak_mb": max(p["run_peak_mb"] for p in pairs),
         "run_over_floor": median(p["run_over_floor"] for p in pairs),
         "baseline_s": baseline.seconds, "baseline_note": note.strip(),
-        "run_over_baseline": run / baseline.seconds, "retakes": sum(p["retakes"] for p in pairs),
+        "run_over_baseline": run / baseline.seconds, "retakes": retakes,
     }  # fmt: skip
     print(f"   median of {len(pairs)}: run {run:.2f} s;  run/baseline = "
           f"{run / baseline.seconds:.3f} (baseline is {baseline.seconds / run:.1f}× slower);  "
           f"run/floor = {result['run_over_floor']:.2f} ({_each(pairs, 'run_over_floor', '.2f')})"
-          f"{_retaken(pairs)}", flush=True)  # fmt: skip
+          f"{_retaken(retakes)}", flush=True)  # fmt: skip
     if incremental:
         result["incremental_share"] = median(p["incremental_share"] for p in pairs)
         result["incremental_s"] = median(p["incremental_s"] for p in pairs)
@@ -212,8 +213,7 @@ def size(files: int, args: argparse.Namespace) -> dict[str, object]:
     return result
 
 
-def _retaken(pairs: list[dict[str, float]]) -> str:
-    retakes = sum(int(pair["retakes"]) for pair in pairs)
+def _retaken(retakes: int) -> str:
     return f"; {retakes} taken again, the hypervisor having taken the CPU" if retakes else ""
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from itertools import count
 
 import numpy as np
@@ -43,7 +43,7 @@ class Codebook:
         """
         mine: defaultdict[Cell, int] = defaultdict(count().__next__)
         local = np.fromiter(map(mine.__getitem__, cells), np.int32, len(cells))
-        if (True in mine or False in mine) and bool in set(map(type, cells)):
+        if holds_truth(mine, cells):
             self._typed = True  # whichever came first is the key the other was numbered as
             typed = zip(map(type, cells), cells, strict=True)
             return np.fromiter(map(self._numbers.__getitem__, typed), np.int32, len(cells))
@@ -57,6 +57,13 @@ class Codebook:
             self._cells = np.empty(len(keys), dtype=object)
             self._cells[:] = [k[1] if type(k) is tuple else k for k in keys] if self._typed else keys
         return self._cells
+
+
+def holds_truth(distinct: Container[Cell], cells: Sequence[Cell]) -> bool:
+    """Whether ``cells`` hold TRUE or FALSE, looked for only where their ``distinct`` values (a
+    dictionary of them) hold one equal to TRUE or FALSE: True equals 1 as a key, and a
+    dictionary keeps whichever of the two came first for both."""
+    return (True in distinct or False in distinct) and bool in set(map(type, cells))
 
 
 class Codebooks(dict[str, list[Codebook | None]]):

@@ -20,7 +20,7 @@ import numpy as np
 from python_calamine import CalamineSheet, CalamineWorkbook, PasswordError
 
 from pipeline.forms.spec import LEDGER, META_SHEET, TEMPLATES, Sheet, Template
-from pipeline.ingest.codebook import Cell, Codebook, Codebooks
+from pipeline.ingest.codebook import Cell, Codebook, Codebooks, holds_truth
 from pipeline.problems import Location, Problem
 
 HEADER_SEARCH_ROWS = 20
@@ -261,14 +261,11 @@ def _deduplicated(values: tuple[Cell, ...]) -> Sequence[Cell]:
     dictionary of the column's own, not `sys.intern`: the interpreter's table, which every
     distinct name and phone number joined, grew to hundreds of thousands of texts, each
     look-up a miss of the processor's cache (a 1,024-file task's columns took 0.54 ms a file
-    that way, 0.37 this way). A column holding TRUE or FALSE is left as it is: True equals 1,
-    and would come back as 1.0 or 1 (or they as True), whichever came first. They are looked
-    for only where the dictionary holds a value equal to one of them."""
+    that way, 0.37 this way). A column holding TRUE or FALSE is left as it is (`holds_truth`):
+    True equals 1, and would come back as 1.0 or 1 (or they as True)."""
     seen: dict[Cell, Cell] = {}
     shared = list(map(seen.setdefault, values, values))
-    if (True in seen or False in seen) and bool in set(map(type, values)):
-        return values
-    return shared
+    return values if holds_truth(seen, values) else shared
 
 
 def _find_header(grid: list[list[Cell]], wanted: dict[str, str]) -> tuple[int, dict[str, int]]:

@@ -13,7 +13,7 @@ from pipeline import processes
 from pipeline.compute.assessment import Assessment
 from pipeline.outcomes import FileOutcome
 from pipeline.timings import stage
-from pipeline.write.annotate import Annotators, Source
+from pipeline.write.annotate import Annotators, Source, ready
 from pipeline.write.briefing import write_briefing
 from pipeline.write.files import write_text_atomic
 from pipeline.write.pace import pace_notes
@@ -68,7 +68,7 @@ class Outputs:
     def __init__(self, out_dir: Path, *, files: int, fresh: int = 0) -> None:
         self.out_dir = out_dir
         self._side = _side(files)
-        self._side.submit(_ready)  # start the process now: it imports this package meanwhile
+        self._side.submit(ready)  # start the process now: it imports this package meanwhile
         self._annotators = Annotators()
         if fresh >= EARLY_ANNOTATORS:
             self._annotators.start()
@@ -162,10 +162,6 @@ def _submit_pickled(side: Executor, function: Callable[..., T], *args: object) -
 
 def _unpickled(function: Callable[..., T], data: bytes) -> T:
     return function(*pickle.loads(data))
-
-
-def _ready() -> None:
-    """Nothing: submitted first, it has the side process start and import this package."""
 
 
 def write_run_info(run_info: dict[str, object], path: Path) -> Path:

@@ -80,7 +80,7 @@ class Annotators:
         workers = workers or _annotating_cores()
         self.pool = _pool(workers)
         for _ in range(workers):  # each task submitted while none is idle starts a process
-            self.pool.submit(_ready)
+            self.pool.submit(ready)
 
     def close(self) -> None:
         if self.pool is not None:
@@ -211,5 +211,6 @@ def _prepare() -> None:
     import pipeline.write.patching  # noqa: F401
 
 
-def _ready() -> None:
-    """Nothing: submitted to started `Annotators`, it has a process start (`_prepare`)."""
+def ready() -> None:
+    """Nothing: submitted to a pool before its work, it has a process start (and, unpickled
+    there, import the write package): the started `Annotators`, the run's side process."""

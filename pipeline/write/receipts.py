@@ -9,13 +9,7 @@ from pathlib import Path, PurePosixPath
 
 from pipeline.outcomes import FileOutcome, Status
 from pipeline.problems import Problem, Severity
-from pipeline.write.annotate import (
-    ANNOTATED_SUFFIX,
-    Annotators,
-    Job,
-    Source,
-    annotate_all,
-)
+from pipeline.write.annotate import ANNOTATED_SUFFIX, Annotators, Job, Source, annotate_all
 from pipeline.write.files import write_text_atomic, write_texts_atomic
 from pipeline.write.workbook import (
     Cell,
