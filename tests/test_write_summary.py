@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 import zipfile
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from pipeline.write.workbook import (
     Formats,
     Worksheet,
     atomic_workbook,
+    fit_rows,
     merged_line,
     sheet_names,
     write_table,
@@ -177,6 +179,54 @@ def test_shared_strings_are_xlsxwriters_own_bytes(tmp_path: Path, texts: list[st
     ours, theirs = tmp_path / "ours.xlsx", tmp_path / "theirs.xlsx"
     expected = shared_strings(xlsxwriter.Workbook(str(theirs)), theirs)
     assert shared_strings(workbook_module._Workbook(str(ours)), ours) == expected
+
+
+class _XlsxwritersRows(workbook_module._Worksheet):
+    """Our worksheet with its rows, their spans and their heights written by xlsxwriter."""
+
+    _write_rows = Worksheet._write_rows
+    _calculate_spans = Worksheet._calculate_spans
+
+    def set_heights(self, rows: Iterable[int], heights: Iterable[float]) -> None:
+        for row, height in zip(rows, heights, strict=True):
+            self.set_row(row, height)
+
+
+def test_rows_written_in_one_piece_are_xlsxwriters_own_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rendered row is written with its tag at once, its height set in bulk: the sheet's
+    XML is byte for byte what xlsxwriter's own loop over the rows writes, whatever else the
+    sheet holds (a row with a format of its own, a hidden row, a table of one column)."""
+
+    def sheet_xml(path: Path) -> bytes:
+        with atomic_workbook(path) as workbook:
+            formats = Formats.add_to(workbook)
+            ws = workbook.add_worksheet("表")
+            merged_line(ws, 0, 5, "标题", formats.title)
+            # rows 3 to 48: the table of one column below starts a block of 16 rows (spans)
+            rows = [[f"第{n}行" + "长" * (n * 7 % 40), float(n), None, "x" * (n % 3), n, "注"]
+                    for n in range(46)]  # fmt: skip
+            end = write_table(ws, 1, [f"列{n}" for n in range(6)], rows, formats)
+            fit_rows(ws, 2, rows, [10, 8, 8, 8, 8, 8])
+            ws.set_row(5, 30, formats.note)
+            ws.set_row(6, 0)
+            one = write_table(ws, end, ["单列"], [["甲"], ["乙"], [3.0]] * 10, formats)
+            merged_line(ws, one + 1, 3, "表后说明", formats.note)
+            write_table(ws, one + 3, [f"列{n}" for n in range(6)], TABLE, formats)
+        with zipfile.ZipFile(path) as package:
+            return package.read("xl/worksheets/sheet1.xml")
+
+    ours = sheet_xml(tmp_path / "ours.xlsx")
+    monkeypatch.setattr(workbook_module._Workbook, "worksheet_class", _XlsxwritersRows)
+    assert sheet_xml(tmp_path / "theirs.xlsx") == ours
+    assert b'customHeight="1"' in ours and b'hidden="1"' in ours  # heights were set
+
+
+def test_a_table_of_one_column_keeps_its_rows(tmp_path: Path) -> None:
+    with atomic_workbook(tmp_path / "x.xlsx") as book:
+        write_table(book.add_worksheet("表"), 0, ["单列"], [["甲"], ["乙"]], Formats.add_to(book))
+    assert sheet_values(load_workbook(tmp_path / "x.xlsx")["表"]) == [["单列"], ["甲"], ["乙"]]
 
 
 def test_a_rendered_row_refuses_a_cell_written_into_it(tmp_path: Path) -> None:
