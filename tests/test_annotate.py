@@ -29,6 +29,7 @@ from openpyxl.comments import Comment
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+import pipeline.write.annotate as annotate_module
 from pipeline.demo.fill import fill_ledger
 from pipeline.forms.spec import ACTIVITIES
 from pipeline.ledger import Ledger
@@ -207,6 +208,27 @@ def test_annotators_broken_before_their_jobs_leave_each_job_to_a_process_of_its_
     finally:
         annotators.close()
     assert all(load_workbook(job.target) for job in jobs)
+
+
+def test_workbooks_are_made_durable_together_not_one_by_one(
+    result: RunResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each annotating process writes its workbooks without syncing them (two fsyncs a
+    workbook: seconds for hundreds on a disk); `annotate_all` makes all it made durable in one
+    call, before the manifest vouches for them."""
+    jobs = list(_jobs(result, tmp_path).values())
+    synced: list[int] = []
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd))
+    for module in (patching, marking):  # in this process, as an annotating process runs them
+        assert module.annotate_workbook(replace(jobs[0], target=tmp_path / f"{module.__name__}.xlsx"))
+    assert synced == []
+    durable: list[tuple[list[Path], set[Path]]] = []
+    monkeypatch.setattr(annotate_module, "make_durable",
+                        lambda files, folders: durable.append((list(files), set(folders))))  # fmt: skip
+    made = annotate_all(jobs, workers=1)
+    assert durable == [(sorted(made), {tmp_path})] and len(made) == len(jobs)
+    assert annotate_all(jobs, workers=1) == made  # kept: nothing new to make durable
+    assert durable[1] == ([], set())
 
 
 def test_a_recognised_file_that_is_no_ooxml_workbook_is_passed_over(

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import __version__, processes
+from pipeline.durability import make_durable
 from pipeline.errors import PipelineError
 from pipeline.originals import read_original
 from pipeline.problems import Problem
@@ -105,7 +106,11 @@ def annotate_all(
         manifest.forget(fresh)  # before rewriting: a run killed halfway must not trust them
     todo = [job for job in fresh if annotatable(job.source)]
     started = annotators.pool if annotators is not None else None
-    made = _annotate_in_processes(todo, workers or _annotating_cores(), started) | held
+    new = _annotate_in_processes(todo, workers or _annotating_cores(), started)
+    # written without a sync each (two fsyncs a workbook: seconds for hundreds on a disk),
+    # and durable before the manifest vouches for them
+    make_durable(sorted(new), folders={path.parent for path in new})
+    made = new | held
     if manifest is not None:
         manifest.keep([job for job in jobs if job.target in made])
     return [job.target for job in jobs if job.target in made]

@@ -23,19 +23,23 @@ def discard_temporaries(folder: Path) -> None:
 
 
 @contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
+def atomic_path(path: Path, *, durable: bool = True) -> Iterator[Path]:
     """Yield a fresh temporary path beside ``path``; on success it replaces ``path``.
 
     The temporary name starts with "." and ends with ".tmp" so that a crash leaves only an
     obviously disposable file; on any exception it is removed and ``path`` is left untouched.
+    Not ``durable``: the caller makes ``path`` and its folder durable later (`make_durable`),
+    one sync for many files instead of two each.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = _temporary(path)
     try:
         yield temporary
-        fsync_file(temporary)
+        if durable:
+            fsync_file(temporary)
         os.replace(temporary, path)
-        fsync_directory(path.parent)
+        if durable:
+            fsync_directory(path.parent)
     finally:
         temporary.unlink(missing_ok=True)
 

@@ -64,7 +64,7 @@ def annotate_workbook(job: Job) -> Path | None:
         if sheet.name in workbook.sheetnames and job.source.anchors.get(sheet.name):
             _restore_validations(workbook[sheet.name], sheet, job.source.anchors[sheet.name])
     _write_list(workbook, job)
-    with atomic_path(job.target) as temporary:
+    with atomic_path(job.target, durable=False) as temporary:  # `annotate_all` syncs them all
         workbook.save(temporary)
     return job.target
 

@@ -168,7 +168,7 @@ def annotate_workbook(job: Job) -> Path | None:
     name = book.free_sheet_name(LIST_SHEET)
     book.prepend_list(name, _list_sheet(job, book, styles, name))
     styles.save()
-    with atomic_path(job.target) as temporary:
+    with atomic_path(job.target, durable=False) as temporary:  # `annotate_all` syncs them all
         package.write(temporary)
     return job.target
 
