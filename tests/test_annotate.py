@@ -31,7 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 import pipeline.write.annotate as annotate_module
 from pipeline.demo.fill import fill_ledger
-from pipeline.forms.spec import ACTIVITIES
+from pipeline.forms.spec import ACTIVITIES, CONTACT_POINTS
 from pipeline.ledger import Ledger
 from pipeline.problems import Location, Problem
 from pipeline.rules.model import Period
@@ -41,7 +41,7 @@ from pipeline.write.annotate import Annotators, Job, Source, annotate_all
 from pipeline.write.patching import LIST_SHEET
 
 YEAR, UNIT = 2026, "渭滨区团委"
-SHEET = ACTIVITIES.name
+SHEET, CONTACTS = ACTIVITIES.name, CONTACT_POINTS.name
 RED, AMBER = "00FFC7CE", "00FFEB9C"
 INJECTED = '=HYPERLINK("http://x","点我")'
 # (activity row index, column, value, code): errors, and one warning (too many youth)
@@ -229,6 +229,34 @@ def test_workbooks_are_made_durable_together_not_one_by_one(
     assert durable == [(sorted(made), {tmp_path})] and len(made) == len(jobs)
     assert annotate_all(jobs, workers=1) == made  # kept: nothing new to make durable
     assert durable[1] == ([], set())
+
+
+def test_a_sheet_holding_the_templates_validations_is_kept_byte_for_byte(
+    result: RunResult, tmp_path: Path
+) -> None:
+    """A sheet with no problem whose validations mean the template's comes back byte for
+    byte; the same sheet whose validations the cadre lost comes back with the template's."""
+    job = _jobs(result, tmp_path)["原样"]
+    lost = tmp_path / "lost.xlsx"
+    workbook = load_workbook(job.source.open())
+    workbook[CONTACTS].data_validations.dataValidation = []
+    workbook.save(lost)
+    without = replace(job, source=replace(job.source, path=str(lost)), target=tmp_path / "out.xlsx")
+
+    def contacts(data: bytes) -> bytes:
+        """The bytes of the workbook's 基层联系点 sheet."""
+        part = patching._Book(patching._Package(io.BytesIO(data))).parts[CONTACTS]
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            return package.read(part)
+
+    def validations(path: Path) -> list[str]:
+        found = load_workbook(path)[CONTACTS].data_validations.dataValidation
+        return sorted(f"{v.type} {v.sqref} {v.formula1} {v.prompt}" for v in found)
+
+    assert patching.annotate_workbook(job) and patching.annotate_workbook(without)
+    assert contacts(job.target.read_bytes()) == contacts(job.source.open().getvalue())
+    assert validations(without.target) == validations(job.target) != []
+    assert contacts(without.target.read_bytes()) != contacts(lost.read_bytes())
 
 
 def test_a_recognised_file_that_is_no_ooxml_workbook_is_passed_over(
