@@ -85,8 +85,10 @@ class _Worksheet(Worksheet):
     attribute list each time: some 7 µs a cell, and a ranking of 10,000 cadres has 190,000.
     `put_rows` renders a row's cells at once (shared strings and styles as xlsxwriter numbers
     them) and keeps the row's XML in its first cell; its last cell holds nothing, so the row's
-    span is the same. Row heights and every other setting stay xlsxwriter's. Cells written
-    one by one are written as xlsxwriter writes them.
+    span is the same. `_write_rows` writes such a row with its tag in one piece, and
+    `set_heights` sets the heights fitted to a table's text in bulk; the sheet's XML is byte
+    for byte what xlsxwriter writes (tests/test_write_summary.py). Cells written one by one,
+    and rows with a format or option of their own, are written as xlsxwriter writes them.
     """
 
     def __init__(self) -> None:
