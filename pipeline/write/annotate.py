@@ -97,7 +97,8 @@ def annotate_all(
     A target already made from the same inputs (by `MANIFEST` in the jobs' folder: all targets
     of one call lie in one 回执 folder) is kept as it is, so a run that adds one file
     re-annotates none of the others (nor opens their workbooks again). A job whose workbook
-    cannot come back annotated (`annotatable`) is passed over.
+    cannot come back annotated (`annotatable`) is passed over. What it made is durable when
+    it returns.
     """
     manifest = _Manifest(jobs[0].target.parent) if jobs else None
     held = {job.target for job in jobs if manifest is not None and manifest.holds(job)}
@@ -106,11 +107,11 @@ def annotate_all(
         manifest.forget(fresh)  # before rewriting: a run killed halfway must not trust them
     todo = [job for job in fresh if annotatable(job.source)]
     started = annotators.pool if annotators is not None else None
-    new = _annotate_in_processes(todo, workers or _annotating_cores(), started)
+    now = _annotate_in_processes(todo, workers or _annotating_cores(), started)
     # written without a sync each (two fsyncs a workbook: seconds for hundreds on a disk),
     # and durable before the manifest vouches for them
-    make_durable(sorted(new), folders={path.parent for path in new})
-    made = new | held
+    make_durable(sorted(now), folders={path.parent for path in now})
+    made = now | held
     if manifest is not None:
         manifest.keep([job for job in jobs if job.target in made])
     return [job.target for job in jobs if job.target in made]
