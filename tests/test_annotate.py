@@ -259,6 +259,30 @@ def test_a_sheet_holding_the_templates_validations_is_kept_byte_for_byte(
     assert contacts(without.target.read_bytes()) != contacts(lost.read_bytes())
 
 
+DATES = ('<dataValidation type="date" allowBlank="1" sqref="A2:A9 B2"><formula1>1</formula1>'
+         "<formula2>9</formula2></dataValidation>")  # fmt: skip
+ANY_VALUE = '<dataValidation sqref="C1"/>'
+
+
+@pytest.mark.parametrize(
+    ("held", "template", "same"),
+    [
+        (DATES.replace("allowBlank", 'operator="between" allowBlank'), DATES, True),  # a default
+        (DATES.replace('"1"', '"true"').replace("A2:A9 B2", "B2 A2:A9"), DATES, True),
+        (DATES.replace("<formula2>9</formula2>", ""), DATES, False),
+        (DATES.replace("A2:A9 B2", "A2:A9"), DATES, False),  # fewer cells
+        ('<dataValidation sqref="C1" showErrorMessage="1" errorTitle="x"/>', ANY_VALUE, True),
+        ('<dataValidation sqref="C1" showInputMessage="1"/>', ANY_VALUE, False),
+    ],
+)
+def test_validations_are_compared_as_excel_reads_them(held: str, template: str, same: bool) -> None:
+    """A validation means what Excel reads: absent attributes take their defaults, booleans
+    are words or digits, ranges come in any order, an any-value validation's error settings
+    do nothing; any other difference makes the sheet's validations be written again."""
+    meaning = patching._meaning
+    assert (meaning(patching.etree.fromstring(held)) == meaning(patching.etree.fromstring(template))) is same
+
+
 def test_a_recognised_file_that_is_no_ooxml_workbook_is_passed_over(
     result: RunResult, tmp_path: Path
 ) -> None:
