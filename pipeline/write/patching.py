@@ -44,6 +44,13 @@ COMMENTS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.com
 VML_TYPE = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 RELS_TYPE = "application/vnd.openxmlformats-package.relationships+xml"
 X14_VALIDATIONS = "{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}"
+# A validation's attributes that Excel reads as these when they are absent (CT_DataValidation)
+VALIDATION_DEFAULTS = {
+    "type": "none", "errorStyle": "stop", "imeMode": "noControl", "operator": "between",
+    "allowBlank": "0", "showDropDown": "0", "showInputMessage": "0", "showErrorMessage": "0",
+}  # fmt: skip
+ERROR_SETTINGS = {"errorStyle", "showErrorMessage", "errorTitle", "error", "operator"}
+BOOLEAN_WORDS = {"true": "1", "false": "0"}  # xsd:boolean's other spelling
 # CT_Worksheet's children in schema order: a new child goes before the first that follows it
 SHEET_ORDER = [
     "sheetPr",
@@ -582,19 +589,12 @@ def _meant(validation: Validation, where: str) -> tuple[tuple[str, str], ...]:
     return _meaning(_validation(validation, where))
 
 
-# A validation's attributes that Excel reads as these when they are absent (CT_DataValidation)
-VALIDATION_DEFAULTS = {
-    "type": "none", "errorStyle": "stop", "imeMode": "noControl", "operator": "between",
-    "allowBlank": "0", "showDropDown": "0", "showInputMessage": "0", "showErrorMessage": "0",
-}  # fmt: skip
-ERROR_SETTINGS = {"errorStyle", "showErrorMessage", "errorTitle", "error", "operator"}
-
 
 def _meaning(validation: etree._Element) -> tuple[tuple[str, str], ...]:
     """A validation as Excel reads it: defaults filled in, booleans as 0 and 1, its ranges in
     order, then its formulas; the error settings of one that lets any value in left out."""
     attributes = VALIDATION_DEFAULTS | {
-        key: {"true": "1", "false": "0"}.get(value, value) for key, value in validation.attrib.items()
+        key: BOOLEAN_WORDS.get(value, value) for key, value in validation.attrib.items()
     }
     attributes["sqref"] = " ".join(sorted(attributes.get("sqref", "").split()))
     if attributes["type"] == "none":
