@@ -21,7 +21,7 @@ from pipeline.demo.generator import make_demo_inbox
 from pipeline.forms.spec import ACTIVITIES, BASIC_INFO
 from pipeline.ingest import assemble, ingest, receive, segment
 from pipeline.ingest.chunk import pack, typed_frame
-from pipeline.ingest.codebook import Codebook, Codebooks
+from pipeline.ingest.codebook import Codebook, Codebooks, FileCodebook
 from pipeline.ingest.normalise import (
     _clean,
     _cleaned,
@@ -375,29 +375,24 @@ def test_rows_typed_by_their_task_book_are_those_typed_cell_by_cell(tmp_path: Pa
         pd.testing.assert_frame_equal(frames[0], frames[1], obj=spec.name)
 
 
-def test_cells_shared_as_read_keep_their_values_and_true_stays_true() -> None:
-    """A reader shares equal cells of a column as one object (`reader._deduplicated`): every cell
-    keeps its value, and TRUE beside 1 (equal to it as a key) is never made a number, nor 1
-    TRUE, whichever comes first."""
-    from pipeline.ingest.reader import _deduplicated
-
+def test_a_file_book_numbers_each_column_alone_and_gives_every_cell_back_as_it_was() -> None:
+    """A text field's book (`codebook.FileCodebook`) numbers each column's equal cells alike,
+    a value in another column anew, and gives each number back as its cell: TRUE and FALSE are
+    never given back as 1 or 0 (nor they as TRUE), whichever comes first."""
+    book = FileCodebook()
     day = dt.date(2026, 3, 5)
-    mixed = ("3", 3.0, 3.0, None, day, dt.date(2026, 3, 5), "", float("nan"))
-    shared = _deduplicated(mixed)
-    assert [repr(v) for v in shared] == [repr(v) for v in mixed]
-    assert shared[1] is shared[2] and shared[4] is shared[5]
-    assert [type(v) for v in _deduplicated((1.0, True, 1, False, 0.0))] == [
-        float,
-        bool,
-        int,
-        bool,
-        float,
+    columns = [
+        ("3", 3.0, 3.0, None, day, dt.date(2026, 3, 5), "", "3"),
+        ("3", "甲"),
+        (1.0, True, 1, False, 0.0),  # a number before TRUE
+        ("", True, 1.0, True),  # TRUE after text
     ]
-    texts = ("甲乙"[:1], "乙", "甲丙"[:1], "")
-    assert texts[0] is not texts[2]
-    shared = _deduplicated(texts)
-    assert shared == list(texts) and shared[0] is shared[2]
-    assert [type(v) for v in _deduplicated(("", True, 1.0))] == [str, bool, float]  # text first
-    # the number first: TRUE and FALSE would be shared as the 1.0 and 0.0 before them
-    after = ("x", 1.0, True, 0.0, False)
-    assert [type(v) for v in _deduplicated(after)] == [str, float, bool, float, bool]
+    numbers = [book.number(column) for column in columns]
+    assert list(numbers[0]) == [0, 1, 1, 2, 3, 3, 4, 0]
+    assert list(numbers[1]) == [5, 6]  # "3" again, numbered in its own column
+    assert numbers[3][1] == numbers[3][3] != numbers[3][2]
+    cells = book.cells()
+    for column, numbered in zip(columns, numbers, strict=True):
+        assert [(type(v), v) for v in cells[numbered]] == [(type(v), v) for v in column]
+
+

@@ -4,15 +4,17 @@ A task's thousand workbooks hold ~150,000 activity rows, and a field of choices,
 a few hundred distinct values among them. A reader numbers such a column's cells as it takes
 the sheet apart, into the task's book of the field (`Codebook`); typing
 (`pipeline.ingest.normalise.normalise_coded`) then works once per distinct value and spreads
-its results by the numbers, with no column of objects to gather, hash and inspect again. Text
-fields (names, phone numbers, summaries: as many distinct values as rows) are kept as cells.
+its results by the numbers, with no column of objects to gather, hash and inspect again. A
+text field (names, phone numbers, summaries) has nearly as many distinct values as rows over a
+task, but far fewer in one file (a contact point, a place fills a cadre's rows): its book
+numbers each file's cells on their own (`FileCodebook`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Container, Sequence
+from collections.abc import Collection, Container, Sequence
 from itertools import count
 
 import numpy as np
@@ -52,11 +54,43 @@ class Codebook:
 
     def cells(self) -> np.ndarray:
         """Each number's cell, an object array (made again only once the book has grown)."""
-        if self._cells is None or len(self._cells) != len(self._numbers):
-            keys = list(self._numbers)
+        keys = self._keys()
+        if self._cells is None or len(self._cells) != len(keys):
             self._cells = np.empty(len(keys), dtype=object)
-            self._cells[:] = [k[1] if type(k) is tuple else k for k in keys] if self._typed else keys
+            self._cells[:] = [k[1] if type(k) is tuple else k for k in keys] if self._typed else list(keys)
         return self._cells
+
+    def _keys(self) -> Collection[Cell | tuple[type, Cell]]:
+        """The cells numbered, in their numbers' order (kept by type and value, some of them)."""
+        return self._numbers
+
+
+class FileCodebook(Codebook):
+    """A text field's book: each column numbered on its own, its distinct cells appended (a
+    value in two files has two numbers). Typing then works once per cell distinct in its file,
+    and no dictionary of a task's ~100,000 names and phone numbers is made, where each look-up
+    would miss the processor's cache."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._appended: list[Cell | tuple[type, Cell]] = []
+
+    def number(self, cells: Sequence[Cell]) -> np.ndarray:
+        start = len(self._appended)
+        mine: defaultdict[Cell, int] = defaultdict(count(start).__next__)
+        numbers = np.fromiter(map(mine.__getitem__, cells), np.int32, len(cells))
+        if not holds_truth(mine, cells):
+            self._appended.extend(mine)
+            return numbers
+        self._typed = True
+        kept: defaultdict[tuple[type, Cell], int] = defaultdict(count(start).__next__)
+        typed = zip(map(type, cells), cells, strict=True)
+        numbers = np.fromiter(map(kept.__getitem__, typed), np.int32, len(cells))
+        self._appended.extend(kept)
+        return numbers
+
+    def _keys(self) -> Collection[Cell | tuple[type, Cell]]:
+        return self._appended
 
 
 def holds_truth(distinct: Container[Cell], cells: Sequence[Cell]) -> bool:
@@ -66,12 +100,14 @@ def holds_truth(distinct: Container[Cell], cells: Sequence[Cell]) -> bool:
     return (True in distinct or False in distinct) and bool in set(map(type, cells))
 
 
-class Codebooks(dict[str, list[Codebook | None]]):
-    """The books of one task's files: by sheet, a book for each field of few distinct values
-    (`BOOKED`), None for the others."""
+class Codebooks(dict[str, list[Codebook]]):
+    """The books of one task's files: by table sheet, each field's, shared by the files for a
+    field of few distinct values (`BOOKED`), a `FileCodebook` for the others."""
 
-    def of(self, sheet: Sheet) -> list[Codebook | None]:
+    def of(self, sheet: Sheet) -> list[Codebook]:
         books = self.get(sheet.name)
         if books is None:
-            books = self[sheet.name] = [Codebook() if f.kind in BOOKED else None for f in sheet.fields]
+            books = self[sheet.name] = [
+                Codebook() if f.kind in BOOKED else FileCodebook() for f in sheet.fields
+            ]
         return books

@@ -20,7 +20,7 @@ import numpy as np
 from python_calamine import CalamineSheet, CalamineWorkbook, PasswordError
 
 from pipeline.forms.spec import LEDGER, META_SHEET, TEMPLATES, Sheet, Template
-from pipeline.ingest.codebook import Cell, Codebook, Codebooks, holds_truth
+from pipeline.ingest.codebook import Cell, Codebook, Codebooks
 from pipeline.problems import Location, Problem
 
 HEADER_SEARCH_ROWS = 20
@@ -33,16 +33,16 @@ class RawSheet:
     `anchors` maps a field to its column letter (table sheets: the address is anchor + row) or
     to its absolute cell (key-value sheets, whose single row has number 0). `columns` holds one
     array a field, its rows numbered by `numbers`: every row below a table's header, blank ones
-    too (typing finds blank cells array-wise over many files, `pipeline.ingest.chunk`). A
-    field's array holds its cells, or, where `books` has the field's book, their numbers in it
-    (`pipeline.ingest.codebook`).
+    too (typing finds blank cells array-wise over many files, `pipeline.ingest.chunk`). A table
+    field's array holds its cells' numbers in its book, `books` (`pipeline.ingest.codebook`); a
+    key-value sheet's, which has no books, its one cell.
     """
 
     name: str
     anchors: dict[str, str]
     numbers: np.ndarray  # int64: each row's number in the sheet (1-based)
     columns: list[np.ndarray]
-    books: list[Codebook | None]  # a field's
+    books: Sequence[Codebook | None]  # a field's
 
 
 @dataclass
@@ -213,7 +213,7 @@ def _text_key(text: str) -> str:
 
 def _read_table(
     spec: Sheet, grid: list[list[Cell]], parsed: ParsedFile, display: str,
-    books: list[Codebook | None],
+    books: list[Codebook],
 ) -> RawSheet | None:  # fmt: skip
     wanted = _wanted(spec)
     header_row, columns = _find_header(grid, wanted)
@@ -229,7 +229,7 @@ def _read_table(
     blank = (None,) * (len(body[0]) if body else 0)
     indices = [columns.get(f.name) for f in spec.fields]
     cells = [
-        _column(blank if i is None or i >= len(body) else body[i], book)
+        book.number(blank if i is None or i >= len(body) else body[i])
         for i, book in zip(indices, books, strict=True)
     ]
     numbers = np.arange(len(blank), dtype=np.int64) + header_row + 2
@@ -243,29 +243,6 @@ def _columns(rows: list[list[Cell]]) -> list[tuple[Cell, ...]]:
     if lengths and min(lengths) < width:  # a merged range filled past the used area
         rows = [row + [None] * (width - len(row)) for row in rows]
     return list(zip(*rows, strict=True))
-
-
-def _column(values: tuple[Cell, ...], book: Codebook | None) -> np.ndarray:
-    """A field's cells as numbers in its book, or, without one, as an object array."""
-    if book is not None:
-        return book.number(values)
-    column = np.empty(len(values), dtype=object)
-    column[:] = _deduplicated(values)  # element by element: no value is taken apart as a sequence
-    return column
-
-
-def _deduplicated(values: tuple[Cell, ...]) -> Sequence[Cell]:
-    """A text column's cells as one object a distinct value: a unit's name fills a cadre's
-    rows, and each value hashed now, while its cells are fresh in the processor's cache, is
-    later looked up (typed, checked, encoded) at the cost of a pointer. Shared through a
-    dictionary of the column's own, not `sys.intern`: the interpreter's table, which every
-    distinct name and phone number joined, grew to hundreds of thousands of texts, each
-    look-up a miss of the processor's cache (a 1,024-file task's columns took 0.54 ms a file
-    that way, 0.37 this way). A column holding TRUE or FALSE is left as it is (`holds_truth`):
-    True equals 1, and would come back as 1.0 or 1 (or they as True)."""
-    seen: dict[Cell, Cell] = {}
-    shared = list(map(seen.setdefault, values, values))
-    return values if holds_truth(seen, values) else shared
 
 
 def _find_header(grid: list[list[Cell]], wanted: dict[str, str]) -> tuple[int, dict[str, int]]:
