@@ -54,13 +54,18 @@ class _Column:
         self.values, self.index = values, values.index
         self.is_number = kinds == segment.FLOAT
         self.is_stamp = kinds == segment.STAMP
+        self.is_text = kinds == segment.TEXT
         self.floats = as_floats(values, kinds).to_numpy()
         self.stamps = pd.DatetimeIndex(as_datetimes(values, kinds, days))
         self.blank = (kinds == segment.NONE) | (kinds == segment.NAT) | np.isnan(self.floats) & self.is_number
 
     @cached_property
     def date_text(self) -> np.ndarray:
-        return is_date_text(self.values).to_numpy()
+        """Text shaped like a date, looked for among the text cells alone: a date column's
+        cells are days, but for a few."""
+        shaped = np.zeros(len(self.is_text), dtype=bool)
+        shaped[self.is_text] = is_date_text(self.values[self.is_text]).to_numpy()
+        return shaped
 
     def series(self, mask: np.ndarray, like: pd.Series) -> pd.Series:
         out = pd.Series(mask | self.blank, index=self.index, dtype=bool)
