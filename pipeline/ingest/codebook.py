@@ -57,7 +57,8 @@ class Codebook:
         keys = self._keys()
         if self._cells is None or len(self._cells) != len(keys):
             self._cells = np.empty(len(keys), dtype=object)
-            self._cells[:] = [k[1] if type(k) is tuple else k for k in keys] if self._typed else list(keys)
+            listed = list(keys)
+            self._cells[:] = [k[1] if type(k) is tuple else k for k in listed] if self._typed else listed
         return self._cells
 
     def _keys(self) -> Collection[Cell | tuple[type, Cell]]:
@@ -76,6 +77,7 @@ class FileCodebook(Codebook):
         self._appended: list[Cell | tuple[type, Cell]] = []
 
     def number(self, cells: Sequence[Cell]) -> np.ndarray:
+        """Each of ``cells``' numbers (int32): the column's distinct cells, appended."""
         start = len(self._appended)
         mine: defaultdict[Cell, int] = defaultdict(count(start).__next__)
         numbers = np.fromiter(map(mine.__getitem__, cells), np.int32, len(cells))
