@@ -88,8 +88,8 @@ def normalise_typed(
     else:
         convert = _compact if spec.kind is Kind.CHOICE or spec.compact else _clean
         if _all_text(array):
-            table, codes = _distinct_table(array, convert)
-            return table[codes], segment.kinds_of(table)[codes], segment.Coded(codes, table)
+            table, codes, distinct = _distinct_table(array, convert)
+            return table[codes], segment.kinds_of(table)[codes], segment.Coded(codes, table, distinct)
         out = _texts(array, convert)
     return out, segment.kinds_of(out), None
 
@@ -141,20 +141,21 @@ def _table(converted: Sequence[object] | np.ndarray) -> np.ndarray:
 
 def _by_distinct(texts: np.ndarray, convert: Callable[[str], object]) -> np.ndarray:
     """``convert`` applied once per distinct string; a blank stays None."""
-    table, codes = _distinct_table(texts, convert)
+    table, codes, _ = _distinct_table(texts, convert)
     return table[codes]
 
 
 def _distinct_table(
     texts: np.ndarray, convert: Callable[[str], object]
-) -> tuple[np.ndarray, np.ndarray]:
-    """``convert`` of each distinct string (`_table`), and each row's code into it."""
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """``convert`` of each distinct string (`_table`), each row's code into it, and whether
+    the table's texts are distinct still (cleaning left each as it was: none made equal)."""
     codes, distinct = pd.factorize(texts)
     compact = _CHECKED_TOGETHER.get(convert)
     table = None if compact is None else _cleaned(distinct, compact)
-    if table is None:
-        table = _table([convert(text) for text in distinct])
-    return table, codes
+    if table is not None:
+        return table, codes, True
+    return _table([convert(text) for text in distinct]), codes, False
 
 
 def _cleaned(distinct: np.ndarray, compact: bool) -> np.ndarray | None:

@@ -81,14 +81,20 @@ class Coded:
 
     codes: np.ndarray
     table: np.ndarray
+    distinct: bool = False  # whether no text is in the table twice
 
     def __getitem__(self, rows: np.ndarray) -> Coded:
-        return Coded(self.codes[rows], self.table)
+        return Coded(self.codes[rows], self.table, self.distinct)
 
     def same(self) -> np.ndarray:
-        """Each row's value as a number, equal for equal values (the table may hold a text
-        twice, made equal by cleaning), -1 for a blank (`same_column`)."""
-        numbers, _ = pd.factorize(self.table)  # None, the table's last, is -1
+        """Each row's value as a number, equal for equal values, -1 for a blank
+        (`same_column`): a text's place in the table when the table is `distinct`, else its
+        number among the table's texts (it may hold a text twice, made equal by cleaning)."""
+        if self.distinct:  # a task's names and phone numbers: no hash table of them again
+            numbers = np.arange(len(self.table))
+            numbers[pd.isna(self.table)] = -1
+        else:
+            numbers, _ = pd.factorize(self.table)  # None, the table's last, is -1
         return numbers[self.codes]
 
 
