@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from pipeline.checking import Checking
 from pipeline.demo.fill import fill_ledger
 from pipeline.demo.generator import make_demo_inbox
-from pipeline.forms.spec import ACTIVITIES, BASIC_INFO
+from pipeline.forms.spec import ACTIVITIES, BASIC_INFO, YOUTH_ROSTER
 from pipeline.ingest import assemble, ingest, receive, segment
 from pipeline.ingest.chunk import pack, typed_frame
 from pipeline.ingest.codebook import Codebook, Codebooks, FileCodebook
@@ -359,13 +359,15 @@ def test_a_task_book_numbers_equal_cells_alike_and_keeps_true_apart_from_one() -
 
 def test_rows_typed_by_their_task_book_are_those_typed_cell_by_cell(tmp_path: Path) -> None:
     """Files read with one task's books are typed once per distinct value of a booked field
-    (`normalise_coded`); files read with books of their own, cell by cell: the same frame."""
+    (`normalise_coded`); files read with books of their own, cell by cell: the same frame. So
+    is one file of the task typed alone (as `pack` types a task's files when typing them
+    together fails), though its books hold the other files' cells too."""
     make_demo_inbox(tmp_path / "inbox", year=2026)
     paths = sorted(p for p in (tmp_path / "inbox").rglob("*.xlsx") if p.is_file())
     books = Codebooks()
     shared = [read_file(str(path), path.name, books=books) for path in paths]
     alone = [read_file(str(path), path.name) for path in paths]
-    for spec in (ACTIVITIES, BASIC_INFO):
+    for spec in (ACTIVITIES, YOUTH_ROSTER, BASIC_INFO):
         frames = []
         for reads in (shared, alone):
             held = [(n, r.parsed.sheets[spec.name]) for n, r in enumerate(reads)
@@ -373,6 +375,20 @@ def test_rows_typed_by_their_task_book_are_those_typed_cell_by_cell(tmp_path: Pa
             frames.append(typed_frame(spec, held)[0])
         assert len(frames[0]) > 0
         pd.testing.assert_frame_equal(frames[0], frames[1], obj=spec.name)
+        last = len(shared) - 1
+        one = [
+            _same_as_labels(typed_frame(spec, [(last, r.parsed.sheets[spec.name])])[0])
+            for r in (shared[last], alone[last])
+        ]
+        assert len(one[0]) > 0
+        pd.testing.assert_frame_equal(one[0], one[1], obj=f"{spec.name}, one file")
+
+
+def _same_as_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its text keys' numbers (`segment.same_column`) as the first-seen order
+    of the values they tell apart: any numbers equal for equal values are right."""
+    same = [name for name in frame.columns if name.startswith(segment.SAME)]
+    return frame.assign(**{name: pd.factorize(frame[name])[0] for name in same})
 
 
 def test_a_file_book_numbers_each_column_alone_and_gives_every_cell_back_as_it_was() -> None:

@@ -68,8 +68,12 @@ def normalise_coded(
     once (`pipeline.ingest.codebook`)."""
     held = np.zeros(len(cells), dtype=bool)
     held[codes] = True
-    rows = (np.cumsum(held) - 1)[codes]  # each row's place among the cells held
-    typed, kinds, coded = normalise_typed(cells[held], spec)
+    if held.all():  # a task's books hold its files' cells alone
+        rows = codes
+    else:
+        rows = (np.cumsum(held) - 1)[codes]  # each row's place among the cells held
+        cells = cells[held]
+    typed, kinds, coded = normalise_typed(cells, spec)
     return typed[rows], kinds[rows], None if coded is None else coded[rows]
 
 
