@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Container, Sequence
+from collections.abc import Collection, Container, Iterable, Iterator, Mapping, Sequence
 from itertools import count
 
 import numpy as np
@@ -22,6 +22,7 @@ import numpy as np
 from pipeline.forms.spec import Kind, Sheet
 
 Cell = str | float | int | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
+Key = Cell | tuple[type, Cell]  # a cell, or one kept by its type and value (`_kept_apart`)
 BOOKED = {Kind.CHOICE, Kind.DATE, Kind.INTEGER, Kind.NUMBER, Kind.YEAR}  # few distinct values
 
 
@@ -33,7 +34,7 @@ class Codebook:
     """
 
     def __init__(self) -> None:
-        self._numbers: defaultdict[Cell | tuple[type, Cell], int] = defaultdict(count().__next__)
+        self._numbers: defaultdict[Key, int] = defaultdict(count().__next__)
         self._typed = False  # whether some cell is kept by its type and value
         self._cells: np.ndarray | None = None
 
@@ -43,14 +44,12 @@ class Codebook:
         The column is numbered first on its own (a dictionary of a few entries, where each
         cell's look-up is cheap), then its distinct values in the book.
         """
-        mine: defaultdict[Cell, int] = defaultdict(count().__next__)
-        local = np.fromiter(map(mine.__getitem__, cells), np.int32, len(cells))
-        if holds_truth(mine, cells):
+        mine: defaultdict[Key, int] = defaultdict(count().__next__)
+        local = _numbered(mine, cells, len(cells))
+        if _holds_truth(mine, cells):
             self._typed = True  # whichever came first is the key the other was numbered as
-            typed = zip(map(type, cells), cells, strict=True)
-            return np.fromiter(map(self._numbers.__getitem__, typed), np.int32, len(cells))
-        numbers = np.fromiter(map(self._numbers.__getitem__, mine), np.int32, len(mine))
-        return numbers[local]
+            return _numbered(self._numbers, _kept_apart(cells), len(cells))
+        return _numbered(self._numbers, mine, len(mine))[local]
 
     def cells(self) -> np.ndarray:
         """Each number's cell, an object array (made again only once the book has grown)."""
@@ -61,7 +60,7 @@ class Codebook:
             self._cells[:] = [k[1] if type(k) is tuple else k for k in listed] if self._typed else listed
         return self._cells
 
-    def _keys(self) -> Collection[Cell | tuple[type, Cell]]:
+    def _keys(self) -> Collection[Key]:
         """The cells numbered, in their numbers' order (kept by type and value, some of them)."""
         return self._numbers
 
@@ -74,28 +73,35 @@ class FileCodebook(Codebook):
 
     def __init__(self) -> None:
         super().__init__()
-        self._appended: list[Cell | tuple[type, Cell]] = []
+        self._appended: list[Key] = []
 
     def number(self, cells: Sequence[Cell]) -> np.ndarray:
         """Each of ``cells``' numbers (int32): the column's distinct cells, appended."""
         start = len(self._appended)
-        mine: defaultdict[Cell, int] = defaultdict(count(start).__next__)
-        numbers = np.fromiter(map(mine.__getitem__, cells), np.int32, len(cells))
-        if not holds_truth(mine, cells):
-            self._appended.extend(mine)
-            return numbers
-        self._typed = True
-        kept: defaultdict[tuple[type, Cell], int] = defaultdict(count(start).__next__)
-        typed = zip(map(type, cells), cells, strict=True)
-        numbers = np.fromiter(map(kept.__getitem__, typed), np.int32, len(cells))
-        self._appended.extend(kept)
+        mine: defaultdict[Key, int] = defaultdict(count(start).__next__)
+        numbers = _numbered(mine, cells, len(cells))
+        if _holds_truth(mine, cells):
+            self._typed = True
+            mine = defaultdict(count(start).__next__)
+            numbers = _numbered(mine, _kept_apart(cells), len(cells))
+        self._appended.extend(mine)
         return numbers
 
-    def _keys(self) -> Collection[Cell | tuple[type, Cell]]:
+    def _keys(self) -> Collection[Key]:
         return self._appended
 
 
-def holds_truth(distinct: Container[Cell], cells: Sequence[Cell]) -> bool:
+def _numbered(book: Mapping[Key, int], keys: Iterable[Key], size: int) -> np.ndarray:
+    """Each of the ``size`` keys' numbers in ``book`` (int32), new ones made as it makes them."""
+    return np.fromiter(map(book.__getitem__, keys), np.int32, size)
+
+
+def _kept_apart(cells: Sequence[Cell]) -> Iterator[tuple[type, Cell]]:
+    """Each cell as a key of its type and value: TRUE apart from 1, FALSE from 0."""
+    return zip(map(type, cells), cells, strict=True)
+
+
+def _holds_truth(distinct: Container[Key], cells: Sequence[Cell]) -> bool:
     """Whether ``cells`` hold TRUE or FALSE, looked for only where their ``distinct`` values (a
     dictionary of them) hold one equal to TRUE or FALSE: True equals 1 as a key, and a
     dictionary keeps whichever of the two came first for both."""

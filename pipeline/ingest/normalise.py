@@ -154,12 +154,12 @@ def _distinct_table(
 ) -> tuple[np.ndarray, np.ndarray, bool]:
     """``convert`` of each distinct string (`_table`), each row's code into it, and whether
     the table's texts are distinct still (cleaning left each as it was: none made equal)."""
-    codes, distinct = pd.factorize(texts)
+    codes, found = pd.factorize(texts)
     compact = _CHECKED_TOGETHER.get(convert)
-    table = None if compact is None else _cleaned(distinct, compact)
+    table = None if compact is None else _cleaned(found, compact)
     if table is not None:
         return table, codes, True
-    return _table([convert(text) for text in distinct]), codes, False
+    return _table([convert(text) for text in found]), codes, False
 
 
 def _cleaned(distinct: np.ndarray, compact: bool) -> np.ndarray | None:

@@ -117,7 +117,9 @@ WORKBOOK_ORDER = [
 CELL = re.compile(r"^([A-Z]{1,3})([1-9][0-9]*)$")
 ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
 PULLED = 4096  # bytes of a sheet parsed at a time while looking for its header (`_first_rows`)
-PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+# no entities, no network, no DTD, no huge trees: a cadre's workbook is parsed as untrusted
+SAFE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
+PARSER = etree.XMLParser(**SAFE)
 
 LIST_SHEET = "错误清单"
 LIST_HEADERS = ("序号", "等级", "单元格（点击跳转）", "问题", "发现的值", "修改提示")
@@ -564,12 +566,12 @@ def _validations_alone(raw: bytes) -> etree._Element | None:
 def _first_rows(raw: bytes) -> etree._Element:
     """A sheet parsed as far as the rows its header can be in (`HEADER_SEARCH_ROWS`), a few
     kilobytes at a time: they are the first of its tens."""
-    parser = etree.XMLPullParser(("end",), tag=f"{{{MAIN}}}row", resolve_entities=False,
-                                 no_network=True, load_dtd=False, huge_tree=False)  # fmt: skip
+    parser = etree.XMLPullParser(("end",), tag=f"{{{MAIN}}}row", **SAFE)
     for start in range(0, len(raw), PULLED):
         parser.feed(raw[start : start + PULLED])
         for _, row in parser.read_events():
-            if not row.get("r", "").isdigit() or int(row.get("r", "")) >= HEADER_SEARCH_ROWS:
+            number = row.get("r", "")
+            if not number.isdigit() or int(number) >= HEADER_SEARCH_ROWS:
                 return row.getroottree().getroot()
     return parser.close()
 
@@ -587,7 +589,6 @@ def _same_validations(sheet: etree._Element, ranges: list[tuple[Validation, str]
 @lru_cache(maxsize=256)  # a template's validations at the places most files keep them
 def _meant(validation: Validation, where: str) -> tuple[tuple[str, str], ...]:
     return _meaning(_validation(validation, where))
-
 
 
 def _meaning(validation: etree._Element) -> tuple[tuple[str, str], ...]:
